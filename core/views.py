@@ -1,0 +1,30 @@
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from core.health import health_report
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Public liveness report for load balancers and monitors; 503 when a part is down."""
+    ok, report = health_report()
+    return JsonResponse(report, status=200 if ok else 503)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    ok, report = health_report()
+    return render(request, "core/home.html", {"health_ok": ok, "health": report})
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    message = str(exception) if exception and str(exception) else "Your role does not allow this page."
+    return render(request, "403.html", {"message": message}, status=403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "404.html", status=404)
