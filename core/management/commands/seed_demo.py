@@ -1,57 +1,22 @@
-"""Demo data for the embedded default: a team with a member of every default role."""
+"""Load the demo data of every app, in order; safe to run again."""
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from team.models import Role, TeamGroup, User, WorkspaceSettings
-from team.services import roles_install_defaults
-
-DEMO_EMAIL = "demo@natero.local"
-DEMO_PASSWORD = "natero-demo-2026"
-
-TEAM = [
-    ("Maya Okafor", "maya@natero.local", "CSM"),
-    ("Lucas Bernard", "lucas@natero.local", "CSM"),
-    ("Priya Raman", "priya@natero.local", "CSM"),
-    ("Tom Whitfield", "tom@natero.local", "Executive"),
-    ("Ana Costa", "ana@natero.local", "Analyst"),
-    ("Gina Moretti", "gina@natero.local", "Guest"),
-]
+from core.demo import seeders
 
 
 class Command(BaseCommand):
-    help = "Load demo data: a CSM Manager login, a team of every role, and team groups. Safe to run again."
+    help = "Load realistic demo data (team, accounts and everything built on them). Safe to run again."
 
-    @transaction.atomic
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--accounts", type=int, default=300, help="How many customer accounts to generate.")
+
     def handle(self, *args, **options) -> None:
-        roles_install_defaults()
-        workspace = WorkspaceSettings.load()
-        workspace.company_name = "Acme Analytics"
-        workspace.save()
-        manager_role = Role.objects.get(name="CSM Manager")
-        demo, created = User.objects.get_or_create(
-            email=DEMO_EMAIL,
-            defaults={"full_name": "Dana Demo", "role": manager_role, "is_staff": True, "is_superuser": True},
-        )
-        if created:
-            demo.set_password(DEMO_PASSWORD)
-            demo.save()
-        members = [demo]
-        for name, email, role_name in TEAM:
-            member, made = User.objects.get_or_create(
-                email=email, defaults={"full_name": name, "role": Role.objects.get(name=role_name)}
-            )
-            if made:
-                member.set_password(DEMO_PASSWORD)
-                member.save()
-            members.append(member)
-        for group_name, description, picks in [
-            ("Onboarding", "New accounts in their first 90 days", [1, 2]),
-            ("Renewals", "Accounts renewing this quarter", [0, 3]),
-            ("Leadership", "Escalations", [0, 4]),
-        ]:
-            group, _ = TeamGroup.objects.get_or_create(name=group_name, defaults={"description": description})
-            group.members.add(*(members[i] for i in picks))
+        for seeder in seeders():
+            self.stdout.write(f"Seeding {seeder.name}...")
+            with transaction.atomic():
+                seeder.seed(accounts=options["accounts"], stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Log in at {settings.SITE_URL}/login/"))
-        self.stdout.write(f"  email:    {DEMO_EMAIL}\n  password: {DEMO_PASSWORD}")
+        self.stdout.write("  email:    demo@natero.local\n  password: natero-demo-2026")
