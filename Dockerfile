@@ -1,0 +1,16 @@
+# Production image: gunicorn serving Django with whitenoise; the same image runs the Celery worker and beat.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 UV_PROJECT_ENVIRONMENT=/opt/venv PATH="/opt/venv/bin:$PATH" \
+    NATERO_DATA_DIR=/data
+WORKDIR /app
+RUN pip install --no-cache-dir uv
+COPY pyproject.toml uv.lock ./
+RUN uv sync --frozen --no-dev --no-install-project
+COPY . .
+RUN SECRET_KEY=build-only python manage.py collectstatic --noinput -i datasets -i templates -i widgetbundle.js
+RUN useradd --create-home natero && mkdir -p /data && chown natero /data
+USER natero
+EXPOSE 8000
+CMD ["gunicorn", "natero.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--no-control-socket", \
+     "--access-logfile", "-"]
