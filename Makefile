@@ -31,14 +31,17 @@ browser:
 migrate:
 	$(PYTHON) manage.py migrate --noinput
 
+demo: export DEBUG := true
+demo: export SITE_URL := http://localhost:$(PORT)
+demo: export PATH := $(CURDIR)/.venv/bin:$(PATH)
 demo: install
-	DEBUG=true $(PYTHON) manage.py migrate --noinput
-	DEBUG=true $(PYTHON) manage.py seed_demo
+	$(PYTHON) manage.py migrate --noinput
+	$(PYTHON) manage.py seed_demo
 	@echo ""
 	@echo "  Natero is starting at http://localhost:$(PORT)/  (Ctrl-C stops web, worker and beat)"
 	@echo "  Log in with demo@natero.local / natero-demo-2026"
 	@echo ""
-	DEBUG=true PORT=$(PORT) PYTHONUNBUFFERED=1 .venv/bin/honcho start -f Procfile
+	PORT=$(PORT) PYTHONUNBUFFERED=1 honcho start -f Procfile
 
 run: demo
 
