@@ -22,6 +22,7 @@ class NavItem:
     order: int = 100
     allowed: Callable[[object], bool] = field(default=lambda user: True)
     landing: bool = True
+    description: str = ""
 
     @property
     def url(self) -> str:

@@ -189,10 +189,24 @@ def twofactor_disable(request: HttpRequest) -> HttpResponse:
 # Team settings -----------------------------------------------------------------------------------------------
 
 
+MEMBER_STATUSES = [("", "Everyone"), ("active", "Active"), ("inactive", "Inactive"), ("pending", "Invited")]
+
+
 @team_permission_required(MANAGE_USERS)
 def members(request: HttpRequest) -> HttpResponse:
-    context = {"members": selectors.members_list(), "invitations": selectors.invitations_open()}
-    return render(request, "team/members.html", context)
+    """Members and open invitations, filtered by a search and a status; htmx swaps just the table."""
+    search = request.GET.get("q", "").strip()[:100]
+    status = request.GET.get("status", "")
+    if status not in dict(MEMBER_STATUSES):
+        status = ""
+    context = {
+        "members": [] if status == "pending" else selectors.members_list(search=search, status=status),
+        "invitations": selectors.invitations_open(search=search) if status in ("", "pending") else [],
+        "search": search,
+        "status": status,
+        "statuses": MEMBER_STATUSES,
+    }
+    return render_page(request, "team/members.html", context, partial="member-table")
 
 
 @team_permission_required(MANAGE_USERS)

@@ -47,3 +47,12 @@ def status_badge(ok: bool, yes: str = "OK", no: str = "Down"):
 @register.filter
 def attr_yes(obj, name: str) -> bool:
     return bool(getattr(obj, name, False))
+
+
+@register.simple_tag(takes_context=True)
+def is_current(context, url: str) -> bool:
+    """Whether `url` is the current page's area: the page itself, or a page below it (but "/" only itself)."""
+    request = context.get("request")
+    if request is None:
+        return False
+    return request.path == url or (url != "/" and request.path.startswith(url))
