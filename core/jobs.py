@@ -23,3 +23,18 @@ def send_email(*, to: list[str], subject: str, body: str, html: str) -> None:
     message = EmailMultiAlternatives(subject=subject, body=body, to=to)
     message.attach_alternative(html, "text/html")
     message.send()
+
+
+@shared_task(name="core.jobs.run_pipeline", ignore_result=True)
+def run_pipeline(*, kind: str, as_of: str | None = None) -> None:
+    """Run the data pipeline: hourly for today so far, daily for the day that just ended (UTC)."""
+    import datetime
+
+    from core.pipeline import DAILY, pipeline_run
+
+    if as_of:
+        day = datetime.date.fromisoformat(as_of)
+    else:
+        today = timezone.now().date()
+        day = today - datetime.timedelta(days=1) if kind == DAILY else today
+    pipeline_run(as_of=day, kind=kind, triggered_by="schedule")

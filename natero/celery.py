@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "natero.settings")
 
@@ -17,5 +18,32 @@ app.conf.beat_schedule = {
         "task": "core.jobs.heartbeat",
         "schedule": 30.0,
         "options": {"expires": 25},
+    },
+    # The API status page keeps the last 1,000 calls per source; calls also trim every 100th insert, this catches
+    # sources that went quiet.
+    "integrations-trim-api-calls": {
+        "task": "integrations.jobs.trim_api_calls",
+        "schedule": 600.0,
+        "options": {"expires": 550},
+    },
+    # Accounts and contacts named by events are created off the request path, set-based, every minute.
+    "usage-apply-events-to-accounts": {
+        "task": "usage.jobs.apply_events_to_accounts",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    # Keeps today's usage roll-ups and metric values fresh for pages and lists.
+    "pipeline-hourly": {
+        "task": "core.jobs.run_pipeline",
+        "schedule": crontab(minute=5),
+        "kwargs": {"kind": "hourly"},
+        "options": {"expires": 55 * 60},
+    },
+    # Closes the day that just ended (UTC): roll-ups, revenue, metrics and everything computed from them.
+    "pipeline-daily": {
+        "task": "core.jobs.run_pipeline",
+        "schedule": crontab(minute=30, hour=0),
+        "kwargs": {"kind": "daily"},
+        "options": {"expires": 6 * 60 * 60},
     },
 }

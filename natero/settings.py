@@ -82,6 +82,11 @@ INSTALLED_APPS = [
     "anymail",
     "core",
     "team",
+    "accounts",
+    "metrics",
+    "usage",
+    "revenue",
+    "integrations",
 ]
 
 MIDDLEWARE = [
@@ -160,6 +165,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The ordered steps of the scheduled data pipeline (a function returning core.pipeline.Step objects).
+PIPELINE = "natero.pipeline.steps"
 # A worker heartbeat older than this many seconds makes /healthz report the worker down.
 WORKER_HEARTBEAT_MAX_AGE = env_int("WORKER_HEARTBEAT_MAX_AGE", 180)
 
@@ -252,6 +259,15 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Ingestion (integrations app) ------------------------------------------------------------------------------------
+# Largest request body the ingestion APIs read, compressed (413 beyond). Keep it at or below
+# DATA_UPLOAD_MAX_MEMORY_SIZE, which caps every request body Django reads.
+INGEST_MAX_BODY_BYTES = env_int("INGEST_MAX_BODY_BYTES", 5 * 1024 * 1024)
+# Largest body after gzip decompression (streamed with this cap, so a gzip bomb stops early; 413 beyond).
+INGEST_MAX_DECOMPRESSED_BYTES = env_int("INGEST_MAX_DECOMPRESSED_BYTES", 10 * 1024 * 1024)
+# Most events (or records) one request may carry (413 beyond).
+INGEST_MAX_BATCH = env_int("INGEST_MAX_BATCH", 5000)
 
 # Logging --------------------------------------------------------------------------------------------------------
 LOGGING = {

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 
 from core import views as core_views
+from integrations.api import urls as api_urls
 from team.forms import LoginForm, QueuedPasswordResetForm
 
 # Django admin signs in through the product's own login, so throttling and two-factor apply there too.
@@ -34,6 +35,11 @@ urlpatterns = [
     path("settings/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("settings/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls")),
+    path("", include((api_urls(), "api"))),
+    path("", include("integrations.urls")),
+    path("", include("revenue.urls")),
+    path("settings/metrics/", include("metrics.urls")),
     path("", include("team.urls")),
 ]
 

@@ -1,0 +1,483 @@
+"""The CSV import engine: read and check a file, preview per-row errors, commit the valid rows in one transaction.
+
+It knows nothing of accounts: each importable thing is an `ImportTarget` registered with `register_target`
+(accounts, contacts, interactions and tickets live in importers.py; later apps add subscriptions, invoices,
+metric values the same way). Rules every target gets:
+- the file must be UTF-8 (a BOM is fine); a line with other bytes is reported with its line and column;
+- the header must name known columns, each once, and include the required ones;
+- a text cell starting with = + - @ (a spreadsheet formula) is refused, so an export can never run it;
+- a row whose key (e.g. account id) already appeared is reported with both lines;
+- commit re-checks the file and writes every valid row in one transaction, upserting by key, so importing the
+  same file again changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import ImportJob, ImportStatus
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_STORED_ERRORS = 1000
+PREVIEW_ROWS = 10
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_SURROGATES = re.compile("[\udc80-\udcff]")
+
+
+def background_rows() -> int:
+    """Files with more data rows than this are checked and imported by a background job."""
+    return getattr(settings, "ACCOUNTS_IMPORT_BACKGROUND_ROWS", 2000)
+
+
+@dataclass(frozen=True)
+class ImportColumn:
+    """A column of an import file. `text` columns are checked for formulas; others are parsed by the target."""
+
+    name: str
+    required: bool = False
+    help: str = ""
+    example: str = ""
+    text: bool = True
+
+
+@dataclass
+class RowError:
+    line: int
+    field: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"line": self.line, "field": self.field, "message": self.message}
+
+
+class RowInvalid(Exception):
+    """Raised by a target's parse helpers: one problem with one field of one row."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+class ImportTarget:
+    """One kind of thing a CSV file can import. Subclasses set `key`, `label`, and implement the hooks."""
+
+    key: str = ""
+    label: str = ""
+    description: str = ""
+
+    def columns(self) -> list[ImportColumn]:
+        raise NotImplementedError
+
+    def prepare(self, rows: list[dict[str, str]]) -> dict[str, Any]:
+        """Load, in a few queries, what validating these rows needs (lookups by external id, picklists...)."""
+        return {}
+
+    def row_key(self, row: dict[str, str]) -> str | None:
+        """The identity of a row within the file, for duplicate detection (None: no identity)."""
+        return None
+
+    def validate(self, row: dict[str, str], ctx: dict[str, Any]) -> dict[str, Any]:
+        """Parse one row into clean values, or raise RowInvalid / ValidationError."""
+        raise NotImplementedError
+
+    def finalize(self, valid: list[tuple[int, dict[str, Any]]], ctx: dict[str, Any]) -> list[RowError]:
+        """Checks across rows (e.g. a parent defined later in the file); returns errors for rows to drop."""
+        return []
+
+    def write(self, line: int, clean: dict[str, Any], ctx: dict[str, Any]) -> str:
+        """Upsert one valid row; return "created", "updated" or "unchanged"."""
+        raise NotImplementedError
+
+    def after_write(self, ctx: dict[str, Any]) -> None:
+        """Work left once every row is written (e.g. links to rows further down the file)."""
+
+    def template_csv(self) -> str:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        columns = self.columns()
+        writer.writerow([c.name for c in columns])
+        writer.writerow([c.example for c in columns])
+        return buffer.getvalue()
+
+
+_targets: dict[str, ImportTarget] = {}
+
+
+def register_target(target: ImportTarget) -> None:
+    _targets[target.key] = target
+
+
+def targets() -> list[ImportTarget]:
+    return list(_targets.values())
+
+
+def target_for(key: str) -> ImportTarget | None:
+    return _targets.get(key)
+
+
+# Reading and checking ------------------------------------------------------------------------------------------
+
+
+class FileInvalid(Exception):
+    """The file as a whole cannot be imported (header, size, encoding of the header)."""
+
+
+@dataclass
+class CheckResult:
+    total: int = 0
+    valid: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    preview: list[dict[str, str]] = field(default_factory=list)
+    ctx: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def error_lines(self) -> int:
+        return len({e.line for e in self.errors})
+
+
+def _bad_bytes(text: str) -> str:
+    return " ".join(f"0x{ord(ch) - 0xDC00:02X}" for ch in _SURROGATES.findall(text)[:3])
+
+
+def read_rows(data: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Split a CSV file into its header and (line number, cells) rows. Bytes that are not UTF-8 survive as
+    surrogates so the row they are in can be reported; raises FileInvalid for a bad header."""
+    if len(data) > MAX_FILE_BYTES:
+        raise FileInvalid(f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB: split it in parts.")
+    text = data.decode("utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8", errors="surrogateescape")
+    if "\x00" in text:
+        raise FileInvalid("The file contains NUL bytes: it is not a CSV text file (maybe a spreadsheet?).")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise FileInvalid("The file is empty.") from None
+    except csv.Error as exc:
+        raise FileInvalid(f"Line 1: {exc}") from None
+    if _SURROGATES.search(",".join(header)):
+        raise FileInvalid(
+            f"Line 1 (the header) is not UTF-8 (bytes {_bad_bytes(','.join(header))}). Save the file as "
+            "“CSV UTF-8” and upload it again."
+        )
+    rows = []
+    line = 1
+    try:
+        for cells in reader:
+            start = line + 1
+            line = reader.line_num
+            rows.append((start, cells))
+    except csv.Error as exc:
+        raise FileInvalid(f"Line {line + 1}: the CSV cannot be read ({exc}).") from None
+    return [h.strip().lower() for h in header], rows
+
+
+def check_file(target: ImportTarget, data: bytes, *, progress: Callable[[int, int], None] | None = None) -> CheckResult:
+    """Check every row of the file against the target; nothing is written."""
+    header, raw_rows = read_rows(data)
+    columns = {c.name: c for c in target.columns()}
+    unknown = [h for h in header if h not in columns]
+    if unknown:
+        raise FileInvalid(
+            f"Line 1: unknown column{'s' if len(unknown) > 1 else ''} {', '.join(repr(u) for u in unknown)}. "
+            f"Known columns: {', '.join(columns)}. Download the template for the exact names."
+        )
+    doubled = [name for name, n in Counter(header).items() if n > 1]
+    if doubled:
+        raise FileInvalid(f"Line 1: the column {doubled[0]!r} appears more than once.")
+    missing = [c.name for c in columns.values() if c.required and c.name not in header]
+    if missing:
+        raise FileInvalid(
+            f"Line 1: the required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} is missing."
+        )
+    result = CheckResult()
+    rows: list[tuple[int, dict[str, str]]] = []
+    for line, cells in raw_rows:
+        if not any(cell.strip() for cell in cells):
+            continue
+        result.total += 1
+        if len(cells) != len(header):
+            result.errors.append(
+                RowError(line, "", f"has {len(cells)} cells but the header has {len(header)} columns.")
+            )
+            continue
+        row = {name: cell.strip() for name, cell in zip(header, cells, strict=True)}
+        problems = []
+        for name, value in row.items():
+            if _SURROGATES.search(value):
+                problems.append(
+                    RowError(
+                        line,
+                        name,
+                        f"is not UTF-8 text (bytes {_bad_bytes(value)}); save the "
+                        "file as “CSV UTF-8” and upload it again.",
+                    )
+                )
+            elif columns[name].text and value.startswith(FORMULA_PREFIXES):
+                problems.append(
+                    RowError(
+                        line,
+                        name,
+                        f"starts with “{value[0]}”, which a spreadsheet would run as a formula; remove that character.",
+                    )
+                )
+        if problems:
+            result.errors.extend(problems)
+            continue
+        rows.append((line, row))
+    result.ctx = target.prepare([row for _, row in rows])
+    seen: dict[str, int] = {}
+    for index, (line, row) in enumerate(rows):
+        key = target.row_key(row)
+        if key is not None and key in seen:
+            result.errors.append(
+                RowError(line, key.split(":", 1)[0], f"duplicates line {seen[key]} (same {key.split(':', 1)[0]}).")
+            )
+            continue
+        if key is not None:
+            seen[key] = line
+        try:
+            clean = target.validate(row, result.ctx)
+        except RowInvalid as exc:
+            result.errors.append(RowError(line, exc.field, exc.message))
+            continue
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for name, messages in exc.message_dict.items():
+                    result.errors.append(RowError(line, name, " ".join(messages)))
+            else:
+                result.errors.append(RowError(line, "", " ".join(exc.messages)))
+            continue
+        result.valid.append((line, clean))
+        if len(result.preview) < PREVIEW_ROWS:
+            result.preview.append(row)
+        if progress and index % 200 == 0:
+            progress(index, len(rows))
+    dropped = target.finalize(result.valid, result.ctx)
+    if dropped:
+        bad_lines = {e.line for e in dropped}
+        result.valid = [(line, clean) for line, clean in result.valid if line not in bad_lines]
+        result.errors.extend(dropped)
+    result.errors.sort(key=lambda e: (e.line, e.field))
+    return result
+
+
+# Jobs: check, preview, commit ------------------------------------------------------------------------------------
+
+
+def _progress_key(job_id: int) -> str:
+    return f"accounts:import:{job_id}:progress"
+
+
+def progress_of(job: ImportJob) -> tuple[int, int]:
+    """(done, total) of a running job, as reported by the process running it."""
+    done, total = cache.get(_progress_key(job.pk), (job.processed_rows, job.total_rows))
+    return done, total
+
+
+def _reporter(job: ImportJob, phase_weight: float, offset: float) -> Callable[[int, int], None]:
+    def report(done: int, total: int) -> None:
+        total = max(total, 1)
+        cache.set(_progress_key(job.pk), (int(offset * total + phase_weight * done), total), 3600)
+
+    return report
+
+
+def _store_errors(job: ImportJob, result: CheckResult) -> None:
+    job.total_rows = result.total
+    job.valid_rows = len(result.valid)
+    job.error_rows = result.error_lines
+    job.errors = [e.as_dict() for e in result.errors[:MAX_STORED_ERRORS]]
+
+
+def import_check(*, job: ImportJob) -> ImportJob:
+    """Check the job's file and store the preview (valid count, per-row errors, sample rows). Writes nothing
+    else."""
+    target = target_for(job.target)
+    try:
+        with job.file.open("rb") as handle:
+            data = handle.read()
+        result = check_file(target, data, progress=_reporter(job, 1.0, 0.0) if job.background else None)
+    except FileInvalid as exc:
+        job.file_error = str(exc)
+        job.status = ImportStatus.FAILED
+        job.finished_at = timezone.now()
+        job.save()
+        return job
+    _store_errors(job, result)
+    job.preview_rows = result.preview
+    job.status = ImportStatus.PREVIEW
+    job.save()
+    return job
+
+
+def import_commit(*, job: ImportJob) -> ImportJob:
+    """Re-check the file and write every valid row in one transaction (upsert by key); rows with errors are
+    skipped and reported. Counts created / updated / unchanged rows on the job."""
+    target = target_for(job.target)
+    with job.file.open("rb") as handle:
+        data = handle.read()
+    report = _reporter(job, 0.5, 0.0) if job.background else None
+    try:
+        result = check_file(target, data, progress=report)
+    except FileInvalid as exc:
+        job.file_error = str(exc)
+        job.status = ImportStatus.FAILED
+        job.finished_at = timezone.now()
+        job.save()
+        return job
+    counts: Counter[str] = Counter()
+    write_errors: list[RowError] = []
+    with transaction.atomic():
+        for index, (line, clean) in enumerate(result.valid):
+            try:
+                with transaction.atomic():
+                    counts[target.write(line, clean, result.ctx)] += 1
+            except ValidationError as exc:
+                write_errors.append(RowError(line, "", " ".join(exc.messages)))
+            except RowInvalid as exc:
+                write_errors.append(RowError(line, exc.field, exc.message))
+            if report and index % 200 == 0:
+                total = len(result.valid)
+                cache.set(_progress_key(job.pk), (total // 2 + index // 2, total), 3600)
+        target.after_write(result.ctx)
+        result.errors.extend(write_errors)
+        result.errors.sort(key=lambda e: (e.line, e.field))
+        bad = {e.line for e in write_errors}
+        result.valid = [(line, clean) for line, clean in result.valid if line not in bad]
+        _store_errors(job, result)
+        job.created_count = counts["created"]
+        job.updated_count = counts["updated"]
+        job.unchanged_count = counts["unchanged"]
+        job.processed_rows = job.total_rows
+        job.status = ImportStatus.DONE
+        job.finished_at = timezone.now()
+        job.save()
+    cache.delete(_progress_key(job.pk))
+    return job
+
+
+def import_start(*, target: ImportTarget, filename: str, data: bytes, by: Any) -> ImportJob:
+    """Store an uploaded file as an import job and check it: at once for a small file, else in the background
+    (enqueues accounts.jobs.import_check_job after commit)."""
+    from django.core.files.base import ContentFile
+
+    if len(data) > MAX_FILE_BYTES:
+        raise ValidationError(f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB: split it in parts.")
+    if not data.strip():
+        raise ValidationError("The file is empty.")
+    approx_rows = data.count(b"\n")
+    job = ImportJob(target=target.key, filename=filename[:255], uploaded_by=by, status=ImportStatus.VALIDATING)
+    job.background = approx_rows > background_rows()
+    job.file.save(f"{target.key}.csv", ContentFile(data), save=False)
+    job.save()
+    if job.background:
+        from accounts.jobs import enqueue
+
+        enqueue("check", job.pk)
+        return job
+    return import_check(job=job)
+
+
+def import_run_commit(*, job: ImportJob) -> ImportJob:
+    """Commit a previewed job: at once, or in the background for a large file (enqueues
+    accounts.jobs.import_commit_job after commit)."""
+    if job.status != ImportStatus.PREVIEW:
+        raise ValidationError("This import is not waiting for confirmation.")
+    if job.background:
+        job.status = ImportStatus.COMMITTING
+        job.processed_rows = 0
+        job.save(update_fields=["status", "processed_rows", "updated_at"])
+        from accounts.jobs import enqueue
+
+        enqueue("commit", job.pk)
+        return job
+    return import_commit(job=job)
+
+
+# Parse helpers for targets -------------------------------------------------------------------------------------
+
+
+def parse_date(value: str, name: str) -> datetime.date | None:
+    if not value:
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise RowInvalid(name, f"“{value}” is not a date: use YYYY-MM-DD.") from None
+
+
+def parse_datetime(value: str, name: str) -> datetime.datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise RowInvalid(name, f"“{value}” is not a date and time: use YYYY-MM-DD or YYYY-MM-DD HH:MM.") from None
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed)
+    return parsed
+
+
+def parse_int(value: str, name: str, *, low: int | None = None, high: int | None = None) -> int | None:
+    if not value:
+        return None
+    text = value.replace(",", "")
+    if re.fullmatch(r"[+-]?\d+\.0+", text):
+        text = text.split(".", 1)[0]
+    try:
+        number = int(text)
+    except ValueError:
+        raise RowInvalid(name, f"“{value}” is not a whole number.") from None
+    if (low is not None and number < low) or (high is not None and number > high):
+        raise RowInvalid(name, f"{number} is outside {low}-{high}.")
+    return number
+
+
+def parse_bool(value: str, name: str) -> bool | None:
+    if not value:
+        return None
+    lowered = value.lower()
+    if lowered in {"1", "true", "yes", "y", "x"}:
+        return True
+    if lowered in {"0", "false", "no", "n"}:
+        return False
+    raise RowInvalid(name, f"“{value}” is not yes/no.")
+
+
+def split_list(value: str) -> list[str]:
+    return [part.strip() for part in re.split(r"[;|]", value or "") if part.strip()]
+
+
+def lookup(mapping: dict[str, Any], value: str, name: str, what: str) -> Any:
+    if not value:
+        return None
+    found = mapping.get(value.lower())
+    if found is None:
+        known = ", ".join(sorted({str(v) for v in mapping.values()})[:12])
+        raise RowInvalid(name, f"unknown {what} “{value}” (known: {known or 'none yet'}).")
+    return found
+
+
+def chunked(items: Iterable[Any], size: int) -> Iterable[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

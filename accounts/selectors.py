@@ -1,0 +1,353 @@
+"""Reads for account pages, lists, exports and other apps. Every read of accounts for a member goes through
+`accounts_visible_to`, so a member without "view all accounts" only ever sees the accounts assigned to them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.http import Http404
+
+from accounts.constants import DEFAULT_PER_PAGE
+from accounts.models import (
+    Account,
+    AccountContact,
+    AccountCSM,
+    AccountDimensionValue,
+    AccountListPreference,
+    AssignmentHistory,
+    Contact,
+    CustomDimension,
+    DimensionEntity,
+    DimensionType,
+    Interaction,
+    InteractionType,
+    NpsResponse,
+    Stage,
+    StageHistory,
+    SupportTicket,
+    TicketOption,
+    TicketOptionKind,
+    Tier,
+)
+from team.models import TeamPermission, User
+
+HIERARCHY_MAX_DEPTH = 10
+
+
+class AccountView:
+    MY = "my"
+    ACTIVE = "active"
+    CHURNED = "churned"
+    UNASSIGNED = "unassigned"
+    ALL = "all"
+    DELETED = "deleted"
+
+    LABELS = {
+        MY: "My accounts",
+        ACTIVE: "Active",
+        CHURNED: "Churned",
+        UNASSIGNED: "Unassigned",
+        ALL: "All",
+        DELETED: "Deleted",
+    }
+
+
+def accounts_visible_to(user: User, *, include_deleted: bool = False) -> QuerySet[Account]:
+    """Accounts `user` may see: all of them with "view all accounts", else only those where they are a CSM.
+
+    Deleted accounts are left out unless `include_deleted` (the deleted view, the bulk grid, restore).
+    """
+    qs = Account.objects.all()
+    if not include_deleted:
+        qs = qs.filter(is_deleted=False)
+    if not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if not user.has_team_perm(TeamPermission.VIEW_ALL_ACCOUNTS):
+        qs = qs.filter(Exists(AccountCSM.objects.filter(account=OuterRef("pk"), user=user)))
+    return qs
+
+
+def account_for(user: User, pk: int, *, include_deleted: bool = True) -> Account:
+    """One account `user` may see, with its tier, stage and parent; 404 otherwise."""
+    account = (
+        accounts_visible_to(user, include_deleted=include_deleted)
+        .select_related("tier", "stage", "parent")
+        .filter(pk=pk)
+        .first()
+    )
+    if account is None:
+        raise Http404("No such account.")
+    return account
+
+
+def csm_candidates() -> QuerySet[User]:
+    """Active team members whose role may own accounts: the only ones that can be assigned as CSM."""
+    return User.objects.filter(is_active=True, role__own_accounts=True).order_by("full_name", "email")
+
+
+def dimensions_for(entity: str = DimensionEntity.ACCOUNT) -> list[CustomDimension]:
+    """Custom dimensions of accounts or contacts, in display order."""
+    return list(CustomDimension.objects.filter(entity=entity).order_by("order", "label"))
+
+
+def stages_list() -> QuerySet[Stage]:
+    """Lifecycle stages in order."""
+    return Stage.objects.order_by("order", "name")
+
+
+def tiers_list() -> QuerySet[Tier]:
+    """Tiers in order."""
+    return Tier.objects.order_by("order", "name")
+
+
+def interaction_types_list() -> QuerySet[InteractionType]:
+    """Interaction types in order."""
+    return InteractionType.objects.order_by("order", "name")
+
+
+def ticket_options(kind: str) -> QuerySet[TicketOption]:
+    """Values of one ticket picklist (status, priority or type) in order."""
+    return TicketOption.objects.filter(kind=kind).order_by("order", "name")
+
+
+# The account list ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the account list: its key, heading, and the expression it sorts by (None: not sortable)."""
+
+    key: str
+    label: str
+    sort: Any = None
+    dimension: CustomDimension | None = None
+
+
+BASE_COLUMNS = [
+    Column("account_id", "Account id", F("account_id")),
+    Column("tier", "Tier", F("tier__order")),
+    Column("stage", "Stage", F("stage__order")),
+    Column("csms", "CSMs"),
+    Column("csm_score", "CSM score", F("csm_score")),
+    Column("nps", "NPS", F("nps")),
+    Column("join_date", "Joined", F("join_date")),
+    Column("renewal_date", "Renewal", F("renewal_date")),
+    Column("industry", "Industry", F("industry")),
+    Column("employees", "Employees", F("employees")),
+    Column("status", "Latest status", F("status_date")),
+    Column("churned_on", "Churned on", F("churned_on")),
+    Column("hierarchy_label", "Hierarchy", F("hierarchy_label")),
+    Column("parent", "Parent"),
+]
+DEFAULT_COLUMNS = ["account_id", "tier", "stage", "csms", "csm_score", "nps", "renewal_date"]
+
+
+def list_columns(dimensions: list[CustomDimension]) -> dict[str, Column]:
+    """Every column the list can show: the built-in ones, then one per account custom dimension."""
+    columns = {column.key: column for column in BASE_COLUMNS}
+    for dimension in dimensions:
+        value_field = {
+            DimensionType.NUMBER: "value_number",
+            DimensionType.DATE: "value_date",
+        }.get(dimension.data_type, "value_text")
+        sort = Subquery(
+            AccountDimensionValue.objects.filter(account=OuterRef("pk"), dimension=dimension).values(value_field)[:1]
+        )
+        columns[f"dim_{dimension.key}"] = Column(f"dim_{dimension.key}", dimension.label, sort, dimension)
+    return columns
+
+
+def list_preference(user: User) -> tuple[list[str], int]:
+    """The member's chosen columns and page size (defaults when never chosen)."""
+    pref = AccountListPreference.objects.filter(user=user).first()
+    if pref is None:
+        return list(DEFAULT_COLUMNS), DEFAULT_PER_PAGE
+    return list(pref.columns), pref.per_page
+
+
+@dataclass
+class AccountFilters:
+    """What the account list is narrowed and ordered by."""
+
+    view: str = AccountView.ACTIVE
+    q: str = ""
+    tiers: list[int] = field(default_factory=list)
+    stages: list[int] = field(default_factory=list)
+    csm: int | None = None
+    dimensions: dict[CustomDimension, dict[str, Any]] = field(default_factory=dict)
+    sort: str = "name"
+    descending: bool = False
+
+
+def account_list(*, user: User, filters: AccountFilters, columns: dict[str, Column]) -> QuerySet[Account]:
+    """The accounts of the list page and its export: visible to `user`, in the chosen view, filtered and sorted.
+
+    Views: my (assigned to the member, not churned), active, churned, unassigned (no CSM, not churned),
+    all, deleted. Sorting is stable (ties broken by id) and puts empty values last.
+    """
+    qs = accounts_visible_to(user, include_deleted=filters.view == AccountView.DELETED)
+    view = filters.view
+    if view == AccountView.DELETED:
+        qs = qs.filter(is_deleted=True)
+    elif view == AccountView.MY:
+        qs = qs.filter(churned_on__isnull=True).filter(
+            Exists(AccountCSM.objects.filter(account=OuterRef("pk"), user=user))
+        )
+    elif view == AccountView.ACTIVE:
+        qs = qs.filter(churned_on__isnull=True)
+    elif view == AccountView.CHURNED:
+        qs = qs.filter(churned_on__isnull=False)
+    elif view == AccountView.UNASSIGNED:
+        qs = qs.filter(churned_on__isnull=True).exclude(Exists(AccountCSM.objects.filter(account=OuterRef("pk"))))
+    q = filters.q.strip()
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(account_id__icontains=q))
+    if filters.tiers:
+        qs = qs.filter(tier_id__in=filters.tiers)
+    if filters.stages:
+        qs = qs.filter(stage_id__in=filters.stages)
+    if filters.csm:
+        qs = qs.filter(Exists(AccountCSM.objects.filter(account=OuterRef("pk"), user_id=filters.csm)))
+    for dimension, spec in filters.dimensions.items():
+        values = AccountDimensionValue.objects.filter(account=OuterRef("pk"), dimension=dimension)
+        if dimension.data_type == DimensionType.NUMBER:
+            if spec.get("min") is not None:
+                values = values.filter(value_number__gte=spec["min"])
+            if spec.get("max") is not None:
+                values = values.filter(value_number__lte=spec["max"])
+        elif dimension.data_type == DimensionType.DATE:
+            if spec.get("min") is not None:
+                values = values.filter(value_date__gte=spec["min"])
+            if spec.get("max") is not None:
+                values = values.filter(value_date__lte=spec["max"])
+        elif dimension.data_type == DimensionType.PICKLIST:
+            values = values.filter(value_text=spec["value"])
+        else:
+            values = values.filter(value_text__icontains=spec["value"])
+        qs = qs.filter(Exists(values))
+    column = columns.get(filters.sort)
+    if filters.sort == "name" or column is None or column.sort is None:
+        order = [F("name").desc() if filters.descending else F("name").asc()]
+    else:
+        expr = column.sort
+        order = [expr.desc(nulls_last=True) if filters.descending else expr.asc(nulls_last=True), F("name").asc()]
+    return qs.order_by(*order, "id")
+
+
+def account_list_page(accounts: list[Account], columns: list[Column]) -> list[Account]:
+    """Load what the chosen columns show for one page of accounts, in a fixed number of queries:
+    each account gets `.csm_list` and `.dims` ({key: value})."""
+    ids = [a.pk for a in accounts]
+    keys = {c.key for c in columns}
+    csm_map: dict[int, list[User]] = {pk: [] for pk in ids}
+    if "csms" in keys:
+        for link in AccountCSM.objects.filter(account_id__in=ids).select_related("user").order_by("user__full_name"):
+            csm_map[link.account_id].append(link.user)
+    dims = [c.dimension for c in columns if c.dimension is not None]
+    dim_map: dict[int, dict[str, Any]] = {pk: {} for pk in ids}
+    if dims:
+        for value in AccountDimensionValue.objects.filter(account_id__in=ids, dimension__in=dims).select_related(
+            "dimension"
+        ):
+            dim_map[value.account_id][f"dim_{value.dimension.key}"] = value.value
+    for account in accounts:
+        account.csm_list = csm_map[account.pk]
+        account.dims = dim_map[account.pk]
+    return accounts
+
+
+def accounts_by_stage(qs: QuerySet[Account]) -> list[tuple[str, int]]:
+    """How many of `qs` are in each stage (stage order; accounts without a stage last)."""
+    counts = dict(qs.order_by().values_list("stage_id").annotate(n=Count("id")))
+    rows = [(stage.name, counts.get(stage.pk, 0)) for stage in stages_list()]
+    if counts.get(None):
+        rows.append(("No stage", counts[None]))
+    return rows
+
+
+# The account page ------------------------------------------------------------------------------------------------
+
+
+def account_hierarchy(user: User, account: Account) -> tuple[list[Account], list[Account], int]:
+    """The account's ancestors (root first), its children visible to `user` (up to 50) and their number.
+
+    Ancestors a member may not see are left out; the climb stops after HIERARCHY_MAX_DEPTH levels.
+    """
+    chain: list[int] = []
+    node_id = account.parent_id
+    seen = {account.pk}
+    while node_id and node_id not in seen and len(chain) < HIERARCHY_MAX_DEPTH:
+        seen.add(node_id)
+        chain.append(node_id)
+        node_id = Account.objects.filter(pk=node_id).values_list("parent_id", flat=True).first()
+    visible = {a.pk: a for a in accounts_visible_to(user).filter(pk__in=chain)}
+    ancestors = [visible[pk] for pk in reversed(chain) if pk in visible]
+    children_qs = accounts_visible_to(user).filter(parent=account).select_related("stage").order_by("name")
+    children = list(children_qs[:50])
+    return ancestors, children, len(children) if len(children) < 50 else children_qs.count()
+
+
+def account_contacts(account: Account, *, limit: int = 50) -> tuple[list[Contact], int]:
+    """An account's contacts, most recently seen first (up to `limit`), and how many there are."""
+    qs = Contact.objects.filter(account_links__account=account).order_by(F("last_seen").desc(nulls_last=True), "name")
+    contacts = list(qs[:limit])
+    total = len(contacts) if len(contacts) < limit else AccountContact.objects.filter(account=account).count()
+    return contacts, total
+
+
+def account_interactions(account: Account, *, q: str = "", limit: int = 25) -> QuerySet[Interaction]:
+    """The interactions timeline of an account, newest first, optionally searched in subject and body."""
+    qs = (
+        Interaction.objects.filter(account=account)
+        .select_related("type", "author")
+        .prefetch_related(Prefetch("contacts", queryset=Contact.objects.only("id", "name", "email")))
+    )
+    q = q.strip()
+    if q:
+        qs = qs.filter(Q(subject__icontains=q) | Q(body__icontains=q))
+    return qs[:limit]
+
+
+def account_tickets(account: Account, *, limit: int = 25) -> QuerySet[SupportTicket]:
+    """An account's support tickets, newest first."""
+    return SupportTicket.objects.filter(account=account).select_related("status", "priority", "type", "requester")[
+        :limit
+    ]
+
+
+def account_stage_history(account: Account) -> QuerySet[StageHistory]:
+    """Stage periods of an account, newest first."""
+    return StageHistory.objects.filter(account=account).select_related("stage")[:50]
+
+
+def account_nps_history(account: Account) -> QuerySet[NpsResponse]:
+    """NPS responses of an account, newest first."""
+    return NpsResponse.objects.filter(account=account).select_related("contact")[:50]
+
+
+def account_assignment_history(account: Account) -> QuerySet[AssignmentHistory]:
+    """CSM assignment periods of an account, newest first."""
+    return AssignmentHistory.objects.filter(account=account).select_related("user", "changed_by")[:50]
+
+
+def account_csms(account: Account) -> list[User]:
+    """The account's current CSMs."""
+    return list(User.objects.filter(csm_links__account=account).order_by("full_name", "email"))
+
+
+def account_dimension_values(account: Account) -> list[tuple[CustomDimension, Any]]:
+    """Every account dimension with this account's value (None when unset), in display order."""
+    values = {v.dimension_id: v.value for v in AccountDimensionValue.objects.filter(account=account)}
+    return [(d, values.get(d.pk)) for d in dimensions_for(DimensionEntity.ACCOUNT)]
+
+
+def account_contact_choices(account: Account) -> QuerySet[Contact]:
+    """Contacts of an account, for pickers (interactions, ticket requesters)."""
+    return Contact.objects.filter(account_links__account=account).order_by("name", "email")
+
+
+def open_ticket_statuses() -> QuerySet[TicketOption]:
+    """Ticket statuses that count as open."""
+    return TicketOption.objects.filter(kind=TicketOptionKind.STATUS, is_closed=False)

@@ -1,0 +1,142 @@
+"""Benchmark of the account list and account page at scale (PostgreSQL).
+
+    python bench/accounts_pages.py [--accounts 100000] [--runs 30] [--write docs/benchmarks.md]
+
+Creates (or reuses) the database named by BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/natero_bench),
+migrates it, seeds the demo team and N demo accounts (about 5 contacts each) with the demo seeder, then measures
+over Django's test client: the median and p95 time and the query count of the account list (first page, one
+filter, sorted, searched) and of an account page. Results go to stdout and, with --write, to docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _prepare_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--accounts", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--write", default="", help="Markdown file to write the results to.")
+    args = parser.parse_args()
+
+    url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/natero_bench")
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "natero.settings")
+    # Plain static storage: the bench does not run collectstatic (the hashed manifest would be needed otherwise).
+    os.environ.setdefault("STATICFILES_BACKEND", "django.contrib.staticfiles.storage.StaticFilesStorage")
+    _prepare_database(url)
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    settings.SECURE_SSL_REDIRECT = False
+    call_command("migrate", verbosity=0)
+
+    from accounts.demo import seed_accounts
+    from accounts.models import Account, Contact, Stage
+    from team.demo import DEMO_EMAIL, seed_team
+    from team.models import User
+
+    seed_team()
+    started = time.perf_counter()
+    seed_accounts(accounts=args.accounts, stdout=sys.stdout)
+    seed_seconds = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    n_accounts, n_contacts = Account.objects.count(), Contact.objects.count()
+    print(f"data: {n_accounts} accounts, {n_contacts} contacts (seeding took {seed_seconds:.1f} s)")
+
+    user = User.objects.get(email=DEMO_EMAIL)
+    client = Client()
+    client.force_login(user)
+    stage = Stage.objects.order_by("order")[2]
+    middle = Account.objects.filter(is_deleted=False).order_by("pk")[n_accounts // 2]
+    cases = [
+        ("Account list, first page (Active)", "/accounts/", {"view": "active"}),
+        ("Account list, filtered by stage", "/accounts/", {"view": "active", "stage": stage.pk}),
+        ("Account list, sorted by CSM score desc", "/accounts/", {"view": "active", "sort": "-csm_score"}),
+        (
+            "Account list, filter + sort + page 20",
+            "/accounts/",
+            {"view": "all", "stage": stage.pk, "sort": "-csm_score", "page": 20},
+        ),
+        ("Account list, search", "/accounts/", {"view": "active", "q": "globex"}),
+        ("Account page (360)", f"/accounts/{middle.pk}/", {}),
+    ]
+    results = []
+    for label, path, params in cases:
+        for _ in range(3):
+            assert client.get(path, params).status_code == 200
+        times = []
+        for _ in range(args.runs):
+            start = time.perf_counter()
+            response = client.get(path, params)
+            times.append((time.perf_counter() - start) * 1000)
+            assert response.status_code == 200
+        with CaptureQueriesContext(connection) as queries:
+            client.get(path, params)
+        times.sort()
+        p95 = times[max(0, int(len(times) * 0.95) - 1)]
+        results.append((label, statistics.median(times), p95, len(queries)))
+        print(f"{label:45s} median {statistics.median(times):7.1f} ms  p95 {p95:7.1f} ms  {len(queries)} queries")
+
+    if args.write:
+        import platform
+
+        lines = [
+            "## Accounts pages (accounts app)",
+            "",
+            f"Command: `python bench/accounts_pages.py --accounts {args.accounts} --runs {args.runs}` "
+            f"(PostgreSQL, Django test client, logged in as a member who sees all accounts, DEBUG off).",
+            "",
+            f"Data: {n_accounts:,} accounts, {n_contacts:,} contacts, with stage history, CSM assignments, "
+            f"interactions, tickets, notes and NPS from the demo seeder; seeding took {seed_seconds:.0f} s "
+            "(0 when the data already existed).",
+            f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
+            f"measured {time.strftime('%Y-%m-%d')}. Target: median under 150 ms.",
+            "",
+            "| page | median | p95 | queries |",
+            "|---|---:|---:|---:|",
+            *[f"| {label} | {median:.1f} ms | {p95:.1f} ms | {count} |" for label, median, p95, count in results],
+            "",
+        ]
+        path = ROOT / args.write
+        existing = path.read_text() if path.exists() else "# Benchmarks\n\n"
+        marker = "## Accounts pages (accounts app)"
+        if marker in existing:
+            head, _, tail = existing.partition(marker)
+            rest = tail.split("\n## ", 1)
+            existing = head + ("## " + rest[1] if len(rest) > 1 else "")
+        path.write_text(existing.rstrip() + "\n\n" + "\n".join(lines))
+        print(f"written to {path}")
+
+
+if __name__ == "__main__":
+    main()

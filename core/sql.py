@@ -1,0 +1,56 @@
+"""Small helpers for raw SQL that must run on PostgreSQL (production, tests) and SQLite (the embedded default)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import connection
+
+
+def day_bounds(day: datetime.date) -> tuple[object, object]:
+    """The start of `day` and of the next day (UTC), as parameters the current database compares correctly."""
+    start = datetime.datetime.combine(day, datetime.time.min, tzinfo=datetime.UTC)
+    end = start + datetime.timedelta(days=1)
+    return connection.ops.adapt_datetimefield_value(start), connection.ops.adapt_datetimefield_value(end)
+
+
+def date_param(day: datetime.date) -> object:
+    return connection.ops.adapt_datefield_value(day)
+
+
+def date_of(column: str) -> str:
+    """SQL for the UTC calendar date of a timestamp column."""
+    if connection.vendor == "postgresql":
+        return f"(({column}) AT TIME ZONE 'UTC')::date"
+    return f"date({column})"
+
+
+def days_between(later: str, earlier: str) -> str:
+    """SQL for the whole days from the date expression `earlier` to `later`."""
+    if connection.vendor == "postgresql":
+        return f"(({later})::date - ({earlier})::date)"
+    return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
+
+
+def epoch(column: str) -> str:
+    """SQL for a timestamp column as seconds since 1970 (a float)."""
+    if connection.vendor == "postgresql":
+        return f"EXTRACT(EPOCH FROM {column})"
+    return f"((julianday({column}) - 2440587.5) * 86400.0)"
+
+
+def greatest(*expressions: str) -> str:
+    """SQL for the largest of several expressions (NULLs ignored on PostgreSQL; use COALESCE for SQLite)."""
+    function = "GREATEST" if connection.vendor == "postgresql" else "MAX"
+    return f"{function}({', '.join(expressions)})"
+
+
+def account_tree_cte() -> str:
+    """A recursive CTE `tree(account_id, ancestor_id)` pairing every live account with itself and each ancestor,
+    so per-account figures roll up to parents with a join and a GROUP BY on ancestor_id."""
+    return (
+        "tree(account_id, ancestor_id) AS ("
+        "SELECT id, id FROM accounts_account WHERE is_deleted = FALSE "
+        "UNION ALL SELECT t.account_id, a.parent_id FROM tree t JOIN accounts_account a ON a.id = t.ancestor_id "
+        "WHERE a.parent_id IS NOT NULL)"
+    )

@@ -1,0 +1,116 @@
+"""The metric catalogue, per-account daily metric values (the history) and current values."""
+
+from __future__ import annotations
+
+from django.core.validators import RegexValidator
+from django.db import models
+
+from core.models import TimeStampedModel
+
+key_validator = RegexValidator(
+    r"^[a-z][a-z0-9_.]*$", "Use lowercase letters, digits, underscores and dots, starting with a letter."
+)
+
+
+class MetricKind(models.TextChoices):
+    BUILTIN = "builtin", "Built-in"
+    CUSTOM = "custom", "Custom"
+    COMPUTED = "computed", "Computed"
+
+
+class MetricUnit(models.TextChoices):
+    COUNT = "count", "Count"
+    SECONDS = "seconds", "Time (seconds)"
+    CURRENCY = "currency", "Money (base currency)"
+    PERCENT = "percent", "Percent"
+    SCORE = "score", "Score"
+    DAYS = "days", "Days"
+    NUMBER = "number", "Number"
+
+
+class Granularity(models.TextChoices):
+    HOURLY = "hourly", "Hourly"
+    DAILY = "daily", "Daily"
+    MONTHLY = "monthly", "Monthly"
+
+
+class TimeAggregation(models.TextChoices):
+    """How one account's daily values in a period become one value."""
+
+    SUM = "sum", "Sum"
+    AVERAGE = "average", "Average over time"
+    MAX = "max", "Maximum"
+    MIN = "min", "Minimum"
+    COUNT = "count", "Count"
+    LATEST = "latest", "Latest"
+
+
+class AccountAggregation(models.TextChoices):
+    """How the per-account values of a list of accounts become one value."""
+
+    SUM = "sum", "Sum"
+    AVERAGE = "average", "Average"
+    MAX = "max", "Maximum"
+    MIN = "min", "Minimum"
+    COUNT = "count", "Count (unique)"
+
+
+class Metric(TimeStampedModel):
+    """A time series per account: built in (computed by the pipeline), custom (pushed by API or CSV) or computed
+    (a formula over other metrics)."""
+
+    key = models.CharField(max_length=100, unique=True, validators=[key_validator])
+    name = models.CharField(max_length=150)
+    description = models.CharField(max_length=500, blank=True)
+    kind = models.CharField(max_length=20, choices=MetricKind.choices, default=MetricKind.CUSTOM)
+    unit = models.CharField(max_length=20, choices=MetricUnit.choices, default=MetricUnit.NUMBER)
+    granularity = models.CharField(max_length=20, choices=Granularity.choices, default=Granularity.DAILY)
+    time_aggregation = models.CharField(
+        max_length=20,
+        choices=TimeAggregation.choices,
+        default=TimeAggregation.SUM,
+        help_text="How daily values combine over a window by default.",
+    )
+    formula = models.CharField(max_length=500, blank=True, help_text="For computed metrics, e.g. `a / b * 100`.")
+    is_active = models.BooleanField(default=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MetricValue(models.Model):
+    """One account's value of one metric on one day (UTC); the daily history every page and list reads."""
+
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="values")
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="metric_values")
+    date = models.DateField()
+    value = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["metric", "account", "date"], name="metric_value_unique_day"),
+        ]
+        indexes = [models.Index(fields=["metric", "date"], name="metric_value_metric_date")]
+
+    def __str__(self) -> str:
+        return f"{self.metric_id}/{self.account_id}@{self.date}={self.value}"
+
+
+class MetricCurrent(models.Model):
+    """The latest value of a metric for an account, for list columns and conditions."""
+
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="current_values")
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="current_metrics")
+    value = models.FloatField(null=True)
+    as_of = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["metric", "account"], name="metric_current_unique")]
+        indexes = [models.Index(fields=["metric", "value"], name="metric_current_metric_value")]
+
+    def __str__(self) -> str:
+        return f"{self.metric_id}/{self.account_id}={self.value}"

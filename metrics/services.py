@@ -1,0 +1,165 @@
+"""Services of the metrics engine: the catalogue, and the pipeline steps that store daily and current values.
+
+Every step is a function of `as_of` (a UTC date), set-based (one INSERT ... SELECT per metric) and idempotent: it
+replaces that day's rows, so running it twice leaves the same table.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from core.sql import date_param
+from metrics import formula
+from metrics.models import Metric, MetricKind
+from metrics.registry import builtins
+
+
+def catalogue_sync() -> int:
+    """Create or update the Metric rows of every registered built-in metric; returns how many exist."""
+    for spec in builtins():
+        Metric.objects.update_or_create(
+            key=spec.key,
+            defaults={
+                "name": spec.name,
+                "description": spec.description,
+                "kind": MetricKind.BUILTIN,
+                "unit": spec.unit,
+                "granularity": spec.granularity,
+                "time_aggregation": spec.time_aggregation,
+                "deleted_at": None,
+            },
+        )
+    return len(builtins())
+
+
+def _replace_day(metric_id: int, day: datetime.date, select_sql: str, params: list) -> int:
+    """Replace one metric's values on `day` with the rows of `select_sql` (columns `account_id` and `value`)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM metrics_metricvalue WHERE metric_id = %s AND date = %s", [metric_id, date_param(day)]
+        )
+        cursor.execute(
+            "INSERT INTO metrics_metricvalue (metric_id, account_id, date, value) "
+            f"SELECT %s, src.account_id, %s, src.value FROM ({select_sql}) src WHERE src.value IS NOT NULL",
+            [metric_id, date_param(day), *params],
+        )
+        return cursor.rowcount
+
+
+@transaction.atomic
+def metric_values_compute(*, as_of: datetime.date, stage: int | None = None) -> dict[str, int]:
+    """Store the day's value of every built-in metric (of one `stage`, or all) for every account."""
+    ids = dict(Metric.objects.filter(kind=MetricKind.BUILTIN).values_list("key", "id"))
+    written = {}
+    for spec in builtins(stage):
+        if spec.key not in ids:
+            catalogue_sync()
+            ids = dict(Metric.objects.filter(kind=MetricKind.BUILTIN).values_list("key", "id"))
+        sql, params = spec.sql(as_of)
+        written[spec.key] = _replace_day(ids[spec.key], as_of, sql, params)
+    return written
+
+
+def _computed_order(metrics: list[Metric]) -> list[tuple[Metric, formula.Node]]:
+    """Computed metrics ordered so that each comes after the computed metrics its formula uses."""
+    parsed = {m.key: (m, formula.parse(m.formula)) for m in metrics}
+    ordered: list[tuple[Metric, formula.Node]] = []
+    placed: set[str] = set()
+    visiting: set[str] = set()
+
+    def place(key: str) -> None:
+        if key in placed or key not in parsed:
+            return
+        if key in visiting:
+            raise formula.FormulaError(f"Computed metrics refer to each other in a circle through “{key}”")
+        visiting.add(key)
+        for dep in formula.metric_keys(parsed[key][1]):
+            place(dep)
+        visiting.discard(key)
+        placed.add(key)
+        ordered.append(parsed[key])
+
+    for key in parsed:
+        place(key)
+    return ordered
+
+
+@transaction.atomic
+def computed_values_compute(*, as_of: datetime.date) -> dict[str, int]:
+    """Store the day's value of every computed metric, evaluated per account in SQL from the day's values."""
+    computed = list(Metric.objects.filter(kind=MetricKind.COMPUTED, is_active=True, deleted_at=None))
+    ids = dict(Metric.objects.filter(deleted_at=None).values_list("key", "id"))
+    written = {}
+    for metric, node in _computed_order(computed):
+        keys = formula.metric_keys(node)
+        if any(key not in ids for key in keys):
+            continue  # a metric it uses was deleted: the catalogue page shows the formula as broken
+        columns = {key: f"m{i}" for i, key in enumerate(keys)}
+        pivot = ", ".join(
+            f"MAX(CASE WHEN v.metric_id = %s THEN v.value END) AS {column}" for column in columns.values()
+        )
+        expression, expr_params = formula.to_sql(node, lambda key, columns=columns: f"p.{columns[key]}")
+        select = (
+            f"SELECT p.account_id AS account_id, CAST({expression} AS DOUBLE PRECISION) AS value FROM ("
+            f"SELECT v.account_id, {pivot} FROM metrics_metricvalue v "
+            f"WHERE v.date = %s AND v.metric_id IN ({', '.join(['%s'] * len(keys))}) GROUP BY v.account_id) p"
+        )
+        key_ids = [ids[key] for key in keys]
+        # Placeholders in order: the expression's numbers, the pivot's metric ids, the day, the id list.
+        params = [*expr_params, *key_ids, date_param(as_of), *key_ids]
+        written[metric.key] = _replace_day(metric.id, as_of, select, params)
+    return written
+
+
+@transaction.atomic
+def current_values_refresh(*, as_of: datetime.date) -> int:
+    """Point each (metric, account) current value at its latest daily value on or before `as_of`."""
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM metrics_metriccurrent")
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "INSERT INTO metrics_metriccurrent (metric_id, account_id, value, as_of) "
+                "SELECT DISTINCT ON (metric_id, account_id) metric_id, account_id, value, date "
+                "FROM metrics_metricvalue WHERE date <= %s ORDER BY metric_id, account_id, date DESC",
+                [date_param(as_of)],
+            )
+        else:
+            cursor.execute(
+                "INSERT INTO metrics_metriccurrent (metric_id, account_id, value, as_of) "
+                "SELECT metric_id, account_id, value, date FROM ("
+                "SELECT metric_id, account_id, value, date, ROW_NUMBER() OVER "
+                "(PARTITION BY metric_id, account_id ORDER BY date DESC) AS n FROM metrics_metricvalue "
+                "WHERE date <= %s) ranked WHERE n = 1",
+                [date_param(as_of)],
+            )
+        return cursor.rowcount
+
+
+@transaction.atomic
+def metric_save_computed(*, metric: Metric) -> Metric:
+    """Validate a computed metric's formula against the catalogue, then save it."""
+    metric.kind = MetricKind.COMPUTED
+    known = Metric.objects.filter(deleted_at=None).exclude(pk=metric.pk).values_list("key", flat=True)
+    try:
+        formula.validate(metric.formula, known, self_key=metric.key)
+        others = list(Metric.objects.filter(kind=MetricKind.COMPUTED, deleted_at=None).exclude(pk=metric.pk))
+        _computed_order([*others, metric])
+    except formula.FormulaError as exc:
+        raise ValidationError({"formula": str(exc)}) from exc
+    metric.full_clean()
+    metric.save()
+    return metric
+
+
+@transaction.atomic
+def metric_delete(*, metric: Metric) -> None:
+    """Soft-delete a custom or computed metric: its history stays, lists and formulas using it show what broke."""
+    if metric.kind == MetricKind.BUILTIN:
+        raise ValidationError("Built-in metrics cannot be deleted.")
+    metric.deleted_at = timezone.now()
+    metric.is_active = False
+    metric.save(update_fields=["deleted_at", "is_active", "updated_at"])

@@ -1,0 +1,28 @@
+from accounts.demo import seed_accounts
+from accounts.models import Account, AccountCSM, Contact, Interaction, StageHistory
+from team.demo import seed_team
+
+
+def test_it_seeds_realistic_data_and_tops_up(db):
+    seed_team()
+    seed_accounts(accounts=40)
+    assert Account.objects.count() == 40
+    assert Contact.objects.count() >= 40 * 3
+    assert StageHistory.objects.count() >= 40
+    assert AccountCSM.objects.exists() and Interaction.objects.exists()
+    names = list(Account.objects.order_by("account_id").values_list("name", flat=True))
+    seed_accounts(accounts=40)  # safe to run again
+    assert Account.objects.count() == 40
+    seed_accounts(accounts=50)  # tops up
+    assert Account.objects.count() == 50
+    assert list(Account.objects.order_by("account_id").values_list("name", flat=True)[:40]) == names
+
+
+def test_it_is_deterministic(db):
+    seed_team()
+    seed_accounts(accounts=10)
+    first = list(Account.objects.order_by("account_id").values_list("name", "csm_score"))
+    Account.objects.all().delete()
+    Contact.objects.all().delete()
+    seed_accounts(accounts=10)
+    assert list(Account.objects.order_by("account_id").values_list("name", "csm_score")) == first

@@ -1,0 +1,99 @@
+"""The pipeline runner: order, records, idempotence, backfill, failures, the command and a real worker."""
+
+import datetime
+import time
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from accounts.models import Account
+from core.models import PipelineRun, PipelineRunStatus
+from core.pipeline import DAILY, Step, pipeline_backfill, pipeline_run
+from metrics.models import MetricCurrent, MetricValue
+from tests.core.test_worker import real_worker  # noqa: F401  (fixture)
+
+AS_OF = datetime.date(2026, 3, 31)
+
+
+def snapshot() -> list[tuple]:
+    return sorted(MetricValue.objects.values_list("metric__key", "account__account_id", "date", "value"))
+
+
+@pytest.fixture
+def accounts(db):
+    return [Account.objects.create(account_id=f"acc-{i}", name=f"Account {i}", csm_score=10 * i) for i in range(1, 4)]
+
+
+def failing_steps() -> list[Step]:
+    def boom(as_of):
+        raise RuntimeError("the warehouse is on fire")
+
+    return [Step("first", lambda as_of: 3), Step("second", boom), Step("third", lambda as_of: 1)]
+
+
+def test_a_run_records_every_step_with_rows_and_duration(accounts):
+    run = pipeline_run(as_of=AS_OF, kind=DAILY, triggered_by="test")
+    assert run.status == PipelineRunStatus.SUCCEEDED and run.duration is not None
+    steps = list(run.steps.all())
+    assert [s.name for s in steps] == ["metric values", "computed metrics", "current values"]
+    assert all(s.status == PipelineRunStatus.SUCCEEDED and s.duration_seconds >= 0 for s in steps)
+    assert steps[0].detail["csm_score"] == 3
+    assert MetricCurrent.objects.filter(metric__key="csm_score").count() == 3
+
+
+def test_running_the_same_day_twice_leaves_identical_tables(accounts):
+    pipeline_run(as_of=AS_OF)
+    first = snapshot()
+    pipeline_run(as_of=AS_OF)
+    assert snapshot() == first and first
+
+
+def test_a_backfill_equals_daily_runs(accounts):
+    pipeline_backfill(as_of=AS_OF, days=30)
+    backfilled = snapshot()
+    assert {row[2] for row in backfilled} == {AS_OF - datetime.timedelta(days=n) for n in range(30)}
+    MetricValue.objects.all().delete()
+    for offset in range(29, -1, -1):
+        pipeline_run(as_of=AS_OF - datetime.timedelta(days=offset))
+    assert snapshot() == backfilled
+
+
+def test_a_failing_step_is_recorded_and_stops_the_run(db, settings):
+    settings.PIPELINE = "tests.core.test_pipeline.failing_steps"
+    with pytest.raises(Exception, match="warehouse is on fire"):
+        pipeline_run(as_of=AS_OF)
+    run = PipelineRun.objects.get()
+    assert run.status == PipelineRunStatus.FAILED
+    steps = {s.name: s for s in run.steps.all()}
+    assert steps["first"].status == PipelineRunStatus.SUCCEEDED and steps["first"].rows == 3
+    assert steps["second"].status == PipelineRunStatus.FAILED
+    assert "RuntimeError: the warehouse is on fire" in steps["second"].error
+    assert "third" not in steps
+
+
+def test_the_command_backfills_and_reports(accounts, capsys):
+    call_command("run_pipeline", "--as-of", "2026-03-31", "--days", "3")
+    out = capsys.readouterr().out
+    assert "2026-03-29: succeeded" in out and "2026-03-31: succeeded" in out
+    assert PipelineRun.objects.filter(status=PipelineRunStatus.SUCCEEDED).count() == 3
+    with pytest.raises(CommandError, match="at least 1"):
+        call_command("run_pipeline", "--days", "0")
+
+
+def test_pipeline_runs_in_admin(admin_client, accounts):
+    run = pipeline_run(as_of=AS_OF)
+    html = admin_client.get(f"/admin/core/pipelinerun/{run.pk}/change/").content.decode()
+    assert "metric values" in html and "current values" in html
+
+
+def test_a_real_worker_runs_the_daily_pipeline(real_worker, accounts):  # noqa: F811
+    from core.jobs import run_pipeline
+
+    run_pipeline.apply_async(kwargs={"kind": DAILY, "as_of": AS_OF.isoformat()}, queue=real_worker)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not PipelineRun.objects.filter(status="succeeded").exists():
+        time.sleep(0.25)
+    run = PipelineRun.objects.get()
+    assert run.status == PipelineRunStatus.SUCCEEDED and run.triggered_by == "schedule"
+    assert MetricValue.objects.filter(metric__key="csm_score", date=AS_OF).count() == 3

@@ -1,0 +1,163 @@
+"""The metrics engine's daily steps, with hand-computed expectations."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from accounts.models import Account, Interaction, InteractionType, SupportTicket, TicketOption, TicketOptionKind
+from metrics import services
+from metrics.models import Metric, MetricCurrent, MetricKind, MetricValue
+
+DAY = datetime.date(2026, 3, 10)
+UTC = datetime.UTC
+
+
+def at(day: datetime.date, hour: int = 12) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(hour), tzinfo=UTC)
+
+
+def values(key: str, day: datetime.date = DAY) -> dict[str, float]:
+    rows = MetricValue.objects.filter(metric__key=key, date=day).values_list("account__account_id", "value")
+    return dict(rows)
+
+
+@pytest.fixture
+def accounts(db):
+    a = Account.objects.create(account_id="A", name="Alpha", csm_score=80, nps=9)
+    b = Account.objects.create(account_id="B", name="Beta", csm_score=40)
+    gone = Account.objects.create(account_id="X", name="Deleted", csm_score=10, is_deleted=True)
+    return {"A": a, "B": b, "X": gone}
+
+
+@pytest.fixture
+def tickets(accounts):
+    open_, closed = (
+        TicketOption.objects.get_or_create(kind=TicketOptionKind.STATUS, name=name, defaults={"is_closed": shut})[0]
+        for name, shut in [("Open", False), ("Solved", True)]
+    )
+    a = accounts["A"]
+    SupportTicket.objects.create(account=a, subject="1", status=open_, opened_at=at(DAY - datetime.timedelta(days=3)))
+    SupportTicket.objects.create(account=a, subject="2", status=open_, opened_at=at(DAY, 9))  # opened today
+    # Closed later than the day: still open at the end of DAY.
+    SupportTicket.objects.create(
+        account=a,
+        subject="3",
+        status=closed,
+        opened_at=at(DAY - datetime.timedelta(days=1)),
+        closed_at=at(DAY + datetime.timedelta(days=1)),
+    )
+    # Closed during the day: not open at its end.
+    SupportTicket.objects.create(
+        account=accounts["B"],
+        subject="4",
+        status=closed,
+        opened_at=at(DAY - datetime.timedelta(days=5)),
+        closed_at=at(DAY, 8),
+    )
+    # Opened after the day: not counted.
+    SupportTicket.objects.create(
+        account=accounts["B"], subject="5", status=open_, opened_at=at(DAY + datetime.timedelta(days=1))
+    )
+
+
+def test_scores_are_stored_for_live_accounts_only(accounts):
+    services.metric_values_compute(as_of=DAY)
+    assert values("csm_score") == {"A": 80, "B": 40}
+    assert values("nps") == {"A": 9}
+
+
+def test_ticket_metrics_count_as_of_the_end_of_the_day(tickets):
+    services.metric_values_compute(as_of=DAY)
+    assert values("open_tickets") == {"A": 3}
+    assert values("tickets_created") == {"A": 1}
+
+
+def test_interactions_and_days_since_touchpoint(accounts):
+    call, _ = InteractionType.objects.get_or_create(name="Call")
+    a, b = accounts["A"], accounts["B"]
+    Interaction.objects.create(account=a, type=call, subject="QBR", date=at(DAY - datetime.timedelta(days=4)))
+    Interaction.objects.create(account=a, type=call, subject="Check-in", date=at(DAY, 23))
+    Interaction.objects.create(account=b, type=call, subject="Kickoff", date=at(DAY - datetime.timedelta(days=12), 1))
+    Interaction.objects.create(account=b, type=call, subject="Future", date=at(DAY + datetime.timedelta(days=2)))
+    services.metric_values_compute(as_of=DAY)
+    assert values("interactions") == {"A": 1}
+    assert values("days_since_touchpoint") == {"A": 0, "B": 12}
+
+
+def test_running_a_day_twice_leaves_identical_tables(tickets, accounts):
+    services.metric_values_compute(as_of=DAY)
+    first = sorted(MetricValue.objects.values_list("metric_id", "account_id", "date", "value"))
+    Account.objects.filter(pk=accounts["B"].pk).update(csm_score=None)
+    services.metric_values_compute(as_of=DAY)
+    services.metric_values_compute(as_of=DAY)
+    second = sorted(MetricValue.objects.values_list("metric_id", "account_id", "date", "value"))
+    assert len(second) == len(first) - 1  # B's score is gone, nothing doubled
+    assert values("csm_score") == {"A": 80}
+
+
+def test_computed_metrics_are_evaluated_per_account_in_order(accounts):
+    services.catalogue_sync()
+    services.metric_save_computed(metric=Metric(key="score_gap", name="Score gap", formula="csm_score - nps * 10"))
+    services.metric_save_computed(
+        metric=Metric(key="gap_share", name="Gap share", formula="score_gap / csm_score * 100")
+    )
+    services.metric_values_compute(as_of=DAY)
+    services.computed_values_compute(as_of=DAY)
+    assert values("score_gap") == {"A": -10}  # B has no NPS: no value
+    assert values("gap_share") == {"A": -12.5}
+
+
+def test_computed_division_by_zero_gives_no_value(accounts):
+    Account.objects.filter(pk=accounts["B"].pk).update(csm_score=0, nps=5)
+    services.catalogue_sync()
+    services.metric_save_computed(metric=Metric(key="ratio", name="Ratio", formula="nps / csm_score"))
+    services.metric_values_compute(as_of=DAY)
+    services.computed_values_compute(as_of=DAY)
+    assert values("ratio") == {"A": pytest.approx(9 / 80)}
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("csm_score +", "ends too early"),
+        ("unknown_metric * 2", "Unknown metric “unknown_metric”"),
+        ("csm_score / 0", "Division by zero"),
+    ],
+)
+def test_a_bad_formula_is_refused_with_a_clear_message(db, source, message):
+    services.catalogue_sync()
+    with pytest.raises(ValidationError) as error:
+        services.metric_save_computed(metric=Metric(key="bad", name="Bad", formula=source))
+    assert message in error.value.message_dict["formula"][0]
+    assert not Metric.objects.filter(key="bad").exists()
+
+
+def test_computed_metrics_cannot_refer_to_each_other_in_a_circle(db):
+    services.catalogue_sync()
+    first = services.metric_save_computed(metric=Metric(key="one", name="One", formula="csm_score + 1"))
+    services.metric_save_computed(metric=Metric(key="two", name="Two", formula="one + 1"))
+    first.formula = "two + 1"
+    with pytest.raises(ValidationError, match="circle"):
+        services.metric_save_computed(metric=first)
+
+
+def test_current_values_point_at_the_latest_day(accounts):
+    services.metric_values_compute(as_of=DAY - datetime.timedelta(days=1))
+    Account.objects.filter(pk=accounts["A"].pk).update(csm_score=95)
+    services.metric_values_compute(as_of=DAY)
+    Account.objects.filter(pk=accounts["B"].pk).update(csm_score=None)
+    services.metric_values_compute(as_of=DAY + datetime.timedelta(days=1))
+    services.current_values_refresh(as_of=DAY)
+    current = dict(MetricCurrent.objects.filter(metric__key="csm_score").values_list("account__account_id", "value"))
+    assert current == {"A": 95, "B": 40}
+
+
+def test_builtin_metrics_cannot_be_deleted_but_custom_ones_are_soft_deleted(db):
+    services.catalogue_sync()
+    with pytest.raises(ValidationError):
+        services.metric_delete(metric=Metric.objects.get(key="nps"))
+    custom = Metric.objects.create(key="seats", name="Seats", kind=MetricKind.CUSTOM)
+    services.metric_delete(metric=custom)
+    custom.refresh_from_db()
+    assert custom.deleted_at is not None and not custom.is_active

@@ -1,0 +1,226 @@
+"""Raw product usage: the append-only events table, pushed custom metric values, and job cursors."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from accounts.ids import EXTERNAL_ID_MAX_LENGTH
+
+EVENT_ID_MAX_LENGTH = 200
+NAME_MAX_LENGTH = 200
+
+
+class EventAction(models.TextChoices):
+    """What an event says; the Natero Event API names. Segment calls map onto them (track -> feature, ...)."""
+
+    IDENTIFY_USER = "identifyUser", "Identify user"
+    IDENTIFY_ACCOUNT = "identifyAccount", "Identify account"
+    SESSION_SYNC = "sessionSync", "Session sync"
+    MODULE_END = "moduleEnd", "Module end"
+    FEATURE = "feature", "Feature"
+
+
+class Event(models.Model):
+    """One thing a contact did at a point in time, as received (append-only: never updated, never deleted).
+
+    Accounts and contacts are named by their external ids (no foreign keys), so ingestion never waits on, nor
+    fails for, an account that does not exist yet: a periodic job creates the unknown ones set-based.
+    `source_id` is the integrations Source that sent it (0: none); it is a plain integer because usage sits
+    below integrations. `event_id` is the client's message id, or a hash of the payload when none was sent;
+    (source_id, event_id) is unique, so a retried event is stored once. Per source rather than global so that
+    one source can never shadow (or probe for) another source's events.
+    """
+
+    source_id = models.BigIntegerField(default=0)
+    event_id = models.CharField(max_length=EVENT_ID_MAX_LENGTH)
+    account_id = models.CharField(max_length=EXTERNAL_ID_MAX_LENGTH)
+    user_id = models.CharField(max_length=EXTERNAL_ID_MAX_LENGTH, blank=True)
+    action = models.CharField(max_length=20, choices=EventAction.choices)
+    module = models.CharField(max_length=NAME_MAX_LENGTH, blank=True)
+    feature = models.CharField(max_length=NAME_MAX_LENGTH, blank=True)
+    quantity = models.FloatField(null=True, blank=True, help_text="A feature's count (`total`).")
+    duration_ms = models.BigIntegerField(null=True, blank=True, help_text="Active or module time, milliseconds.")
+    session_id = models.CharField(max_length=NAME_MAX_LENGTH, blank=True)
+    product = models.CharField(max_length=NAME_MAX_LENGTH, blank=True)
+    occurred_at = models.DateTimeField()
+    received_at = models.DateTimeField()
+    details = models.JSONField(null=True, blank=True, help_text="Attributes sent by identify calls.")
+
+    class Meta:
+        # Only the constraint that makes retries idempotent: every extra index slows ingestion. Jobs read new
+        # events by id (the table is append-only), and roll-ups build their own aggregates.
+        constraints = [models.UniqueConstraint(fields=["source_id", "event_id"], name="usage_event_unique_id")]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.account_id}/{self.user_id} @ {self.occurred_at:%Y-%m-%d %H:%M:%S}"
+
+
+class CustomMetricValue(models.Model):
+    """A value of a custom metric pushed for an account (API or CSV), stored raw; the metrics engine reads it.
+
+    One value per (metric key, account, timestamp): a re-sent value replaces the earlier one.
+    """
+
+    metric = models.CharField(max_length=100)
+    account_id = models.CharField(max_length=EXTERNAL_ID_MAX_LENGTH)
+    timestamp = models.DateTimeField()
+    value = models.DecimalField(max_digits=24, decimal_places=6)
+    source_id = models.BigIntegerField(default=0)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["metric", "account_id", "-timestamp"]
+        constraints = [
+            models.UniqueConstraint(fields=["metric", "account_id", "timestamp"], name="usage_metric_value_unique")
+        ]
+        indexes = [models.Index(fields=["account_id", "metric", "-timestamp"], name="usage_metric_acc_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.metric} of {self.account_id} @ {self.timestamp:%Y-%m-%d}: {self.value}"
+
+
+class EventCursor(models.Model):
+    """How far a job has read the events table (by id): it resumes after `last_event_id`."""
+
+    name = models.CharField(max_length=50, unique=True)
+    last_event_id = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.last_event_id}"
+
+
+class UsageSession(models.Model):
+    """A run of one contact's events in one account with no gap of 30 minutes or more (or one client session id).
+
+    Sessions are derived per UTC day: a session that crosses midnight counts once on each side, so every day can be
+    recomputed on its own. `seconds` is the active time the client reported (sessionSync), else the longer of the
+    span from first to last event and the module time reported inside it.
+    """
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="usage_sessions")
+    contact = models.ForeignKey(
+        "accounts.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="usage_sessions"
+    )
+    user_id = models.CharField(max_length=EXTERNAL_ID_MAX_LENGTH, blank=True)
+    date = models.DateField()
+    session_key = models.CharField(max_length=NAME_MAX_LENGTH + 10)
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField()
+    seconds = models.FloatField()
+    events = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["date", "account", "user_id", "session_key"], name="usage_session_unique")
+        ]
+        indexes = [models.Index(fields=["account", "date"], name="usage_session_account_date")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}@{self.account_id} {self.started_at:%Y-%m-%d %H:%M} ({self.seconds:.0f}s)"
+
+
+class AccountUsageDaily(models.Model):
+    """One account's usage on one UTC day: events, distinct active users, sessions and session time."""
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="usage_days")
+    date = models.DateField()
+    events = models.PositiveIntegerField(default=0)
+    active_users = models.PositiveIntegerField(default=0)
+    sessions = models.PositiveIntegerField(default=0)
+    session_seconds = models.FloatField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "date"], name="usage_account_daily_unique")]
+        indexes = [models.Index(fields=["date"], name="usage_account_daily_date")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.date}: {self.events} events"
+
+
+class ContactUsageDaily(models.Model):
+    """One contact's usage in one account on one UTC day."""
+
+    contact = models.ForeignKey("accounts.Contact", on_delete=models.CASCADE, related_name="usage_days")
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="contact_usage_days")
+    date = models.DateField()
+    events = models.PositiveIntegerField(default=0)
+    sessions = models.PositiveIntegerField(default=0)
+    session_seconds = models.FloatField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "account", "date"], name="usage_contact_daily_unique")
+        ]
+        indexes = [models.Index(fields=["date"], name="usage_contact_daily_date")]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id}@{self.account_id} {self.date}"
+
+
+class ModuleUsageDaily(models.Model):
+    """Time one user spent in one module of the product, in one account on one UTC day."""
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="module_days")
+    date = models.DateField()
+    module = models.CharField(max_length=NAME_MAX_LENGTH)
+    user_id = models.CharField(max_length=EXTERNAL_ID_MAX_LENGTH, blank=True)
+    seconds = models.FloatField(default=0)
+    events = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "date", "module", "user_id"], name="usage_module_daily_unique")
+        ]
+        indexes = [models.Index(fields=["date"], name="usage_module_daily_date")]
+
+    def __str__(self) -> str:
+        return f"{self.module} {self.account_id}/{self.user_id} {self.date}: {self.seconds:.0f}s"
+
+
+class FeatureUsageDaily(models.Model):
+    """How many times one user used one feature, in one account on one UTC day."""
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="feature_days")
+    date = models.DateField()
+    feature = models.CharField(max_length=NAME_MAX_LENGTH)
+    module = models.CharField(max_length=NAME_MAX_LENGTH, blank=True)
+    user_id = models.CharField(max_length=EXTERNAL_ID_MAX_LENGTH, blank=True)
+    count = models.FloatField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "date", "feature", "module", "user_id"], name="usage_feature_daily_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["date"], name="usage_feature_daily_date")]
+
+    def __str__(self) -> str:
+        return f"{self.feature} {self.account_id}/{self.user_id} {self.date}: {self.count:g}"
+
+
+class ActivityEntity(models.TextChoices):
+    ACCOUNT = "account", "Account"
+    CONTACT = "contact", "Contact"
+
+
+class ActivityRank(models.Model):
+    """The daily activity rank (0-100 percentile of session time over 30 days) of an account or a contact, and the
+    sign of its 30-day trend."""
+
+    entity = models.CharField(max_length=10, choices=ActivityEntity.choices)
+    object_id = models.BigIntegerField()
+    date = models.DateField()
+    seconds_30d = models.FloatField()
+    rank = models.FloatField()
+    trend = models.SmallIntegerField(default=0, help_text="-1 falling, 0 flat, 1 rising.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["entity", "object_id", "date"], name="usage_activity_rank_unique")
+        ]
+        indexes = [models.Index(fields=["entity", "date"], name="usage_activity_rank_day")]
+
+    def __str__(self) -> str:
+        return f"{self.entity} {self.object_id} {self.date}: {self.rank:.0f}"

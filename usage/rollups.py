@@ -1,0 +1,202 @@
+"""Sessions and daily roll-ups of raw events, and activity ranks: the usage steps of the data pipeline.
+
+Every function takes one UTC day, replaces that day's rows set-based (DELETE + INSERT ... SELECT) and is therefore
+idempotent; the hourly run recomputes today so far, the daily run closes yesterday. Identify calls are data about
+accounts and contacts, not usage, so they count neither as events nor towards sessions.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import connection, transaction
+
+from core.sql import date_param, day_bounds, days_between, epoch, greatest
+
+SESSION_GAP_SECONDS = 30 * 60
+RANK_WINDOW_DAYS = 30
+USAGE_ACTIONS = ("sessionSync", "moduleEnd", "feature")
+
+
+def _day_events() -> str:
+    """The usage events of one day joined to their live account: placeholders (start, end, *actions)."""
+    actions = ", ".join(["%s"] * len(USAGE_ACTIONS))
+    return (
+        "SELECT a.id AS account_pk, e.account_id AS ext_account, e.user_id, e.session_id, e.action, e.module, "
+        f"e.feature, e.quantity, e.duration_ms, e.occurred_at, {epoch('e.occurred_at')} AS ts "
+        "FROM usage_event e JOIN accounts_account a ON a.account_id = e.account_id AND a.is_deleted = FALSE "
+        f"WHERE e.occurred_at >= %s AND e.occurred_at < %s AND e.action IN ({actions})"
+    )
+
+
+def _run(sql: str, params: list) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return max(cursor.rowcount, 0)
+
+
+def _delete_day(table: str, day: datetime.date) -> None:
+    _run(f"DELETE FROM {table} WHERE date = %s", [date_param(day)])
+
+
+@transaction.atomic
+def sessions_compute(*, as_of: datetime.date) -> int:
+    """Derive the day's sessions: a client's session id groups events; otherwise a gap of 30 minutes starts a new one.
+
+    A session's time is the active time the client reported (sessionSync), else the longer of its first-to-last
+    span and the module time reported in it.
+    """
+    start, end = day_bounds(as_of)
+    _delete_day("usage_usagesession", as_of)
+    span_or_module_time = greatest(
+        "MAX(k.ts) - MIN(k.ts)", "COALESCE(SUM(CASE WHEN k.action = 'moduleEnd' THEN k.duration_ms END), 0) / 1000.0"
+    )
+    sql = f"""
+    WITH ev AS ({_day_events()}),
+    gapped AS (
+        SELECT ev.*, CASE WHEN ev.session_id <> '' THEN 0
+            WHEN LAG(ev.ts) OVER w IS NULL OR ev.ts - LAG(ev.ts) OVER w >= %s THEN 1 ELSE 0 END AS is_new
+        FROM ev WINDOW w AS (PARTITION BY ev.account_pk, ev.user_id, ev.session_id ORDER BY ev.ts)
+    ),
+    keyed AS (
+        SELECT gapped.*, CASE WHEN session_id <> '' THEN 'c:' || session_id ELSE 'g:' || CAST(SUM(is_new) OVER (
+            PARTITION BY account_pk, user_id, session_id ORDER BY ts ROWS UNBOUNDED PRECEDING) AS VARCHAR(20)) END
+            AS session_key
+        FROM gapped
+    )
+    INSERT INTO usage_usagesession
+        (account_id, contact_id, user_id, date, session_key, started_at, ended_at, seconds, events)
+    SELECT k.account_pk, MAX(c.id), k.user_id, %s, k.session_key, MIN(k.occurred_at), MAX(k.occurred_at),
+        COALESCE(
+            MAX(CASE WHEN k.action = 'sessionSync' THEN k.duration_ms END) / 1000.0,
+            {span_or_module_time}
+        ),
+        COUNT(*)
+    FROM keyed k LEFT JOIN accounts_contact c ON c.user_id = k.user_id AND k.user_id <> ''
+    GROUP BY k.account_pk, k.user_id, k.session_key
+    """
+    return _run(sql, [start, end, *USAGE_ACTIONS, SESSION_GAP_SECONDS, date_param(as_of)])
+
+
+@transaction.atomic
+def usage_rollups_compute(*, as_of: datetime.date) -> dict[str, int]:
+    """Replace the day's account, contact, module and feature roll-ups (sessions must be computed first)."""
+    start, end = day_bounds(as_of)
+    day = date_param(as_of)
+    window = [start, end, *USAGE_ACTIONS]
+    for table in ("accountusagedaily", "contactusagedaily", "moduleusagedaily", "featureusagedaily"):
+        _delete_day(f"usage_{table}", as_of)
+    counts = {}
+    counts["accounts"] = _run(
+        f"""
+        WITH ev AS ({_day_events()}),
+        per_account AS (
+            SELECT account_pk, COUNT(*) AS events, COUNT(DISTINCT NULLIF(user_id, '')) AS users
+            FROM ev GROUP BY account_pk
+        ),
+        per_session AS (
+            SELECT account_id, COUNT(*) AS sessions, SUM(seconds) AS seconds FROM usage_usagesession
+            WHERE date = %s GROUP BY account_id
+        )
+        INSERT INTO usage_accountusagedaily (account_id, date, events, active_users, sessions, session_seconds)
+        SELECT p.account_pk, %s, p.events, p.users, COALESCE(s.sessions, 0), COALESCE(s.seconds, 0)
+        FROM per_account p LEFT JOIN per_session s ON s.account_id = p.account_pk
+        """,
+        [*window, day, day],
+    )
+    counts["contacts"] = _run(
+        f"""
+        WITH ev AS ({_day_events()}),
+        per_contact AS (
+            SELECT c.id AS contact_id, ev.account_pk, COUNT(*) AS events FROM ev
+            JOIN accounts_contact c ON c.user_id = ev.user_id WHERE ev.user_id <> '' GROUP BY c.id, ev.account_pk
+        ),
+        per_session AS (
+            SELECT contact_id, account_id, COUNT(*) AS sessions, SUM(seconds) AS seconds FROM usage_usagesession
+            WHERE date = %s AND contact_id IS NOT NULL GROUP BY contact_id, account_id
+        )
+        INSERT INTO usage_contactusagedaily (contact_id, account_id, date, events, sessions, session_seconds)
+        SELECT p.contact_id, p.account_pk, %s, p.events, COALESCE(s.sessions, 0), COALESCE(s.seconds, 0)
+        FROM per_contact p LEFT JOIN per_session s ON s.contact_id = p.contact_id AND s.account_id = p.account_pk
+        """,
+        [*window, day, day],
+    )
+    counts["modules"] = _run(
+        f"""
+        WITH ev AS ({_day_events()})
+        INSERT INTO usage_moduleusagedaily (account_id, date, module, user_id, seconds, events)
+        SELECT account_pk, %s, module, user_id, COALESCE(SUM(duration_ms), 0) / 1000.0, COUNT(*)
+        FROM ev WHERE action = 'moduleEnd' AND module <> '' GROUP BY account_pk, module, user_id
+        """,
+        [*window, day],
+    )
+    counts["features"] = _run(
+        f"""
+        WITH ev AS ({_day_events()})
+        INSERT INTO usage_featureusagedaily (account_id, date, feature, module, user_id, count)
+        SELECT account_pk, %s, feature, module, user_id, SUM(COALESCE(quantity, 1))
+        FROM ev WHERE action = 'feature' AND feature <> '' GROUP BY account_pk, feature, module, user_id
+        """,
+        [*window, day],
+    )
+    return counts
+
+
+def _rank_sql(entity: str) -> str:
+    """Per-entity session seconds over the window, ranked among active peers (non-churned, some session time)."""
+    if entity == "account":
+        seconds = (
+            "SELECT u.account_id AS object_id, SUM(u.session_seconds) AS seconds FROM usage_accountusagedaily u "
+            "JOIN accounts_account a ON a.id = u.account_id "
+            "WHERE u.date > %s AND u.date <= %s AND a.is_deleted = FALSE "
+            "AND (a.churned_on IS NULL OR a.churned_on > %s) GROUP BY u.account_id"
+        )
+    else:
+        seconds = (
+            "SELECT u.contact_id AS object_id, SUM(u.session_seconds) AS seconds FROM usage_contactusagedaily u "
+            "JOIN accounts_account a ON a.id = u.account_id "
+            "WHERE u.date > %s AND u.date <= %s AND a.is_deleted = FALSE "
+            "AND (a.churned_on IS NULL OR a.churned_on > %s) GROUP BY u.contact_id"
+        )
+    return f"""
+    WITH s AS ({seconds}), peers AS (SELECT * FROM s WHERE seconds > 0)
+    INSERT INTO usage_activityrank (entity, object_id, date, seconds_30d, rank, trend)
+    SELECT %s, object_id, %s, seconds,
+        100.0 * (RANK() OVER (ORDER BY seconds) - 1) / COUNT(*) OVER (), 0
+    FROM peers
+    """
+
+
+def _trend_sql() -> str:
+    """The sign of the least-squares slope of each entity's daily ranks over the window ending on the day."""
+    x = days_between("r.date", "%s")
+    return f"""
+    UPDATE usage_activityrank SET trend = (
+        SELECT CASE WHEN COUNT(*) < 2 THEN 0
+            WHEN COUNT(*) * SUM({x} * r.rank) - SUM({x}) * SUM(r.rank) > 1e-9 THEN 1
+            WHEN COUNT(*) * SUM({x} * r.rank) - SUM({x}) * SUM(r.rank) < -1e-9 THEN -1 ELSE 0 END
+        FROM usage_activityrank r
+        WHERE r.entity = usage_activityrank.entity AND r.object_id = usage_activityrank.object_id
+            AND r.date > %s AND r.date <= %s
+    )
+    WHERE entity = %s AND date = %s
+    """
+
+
+@transaction.atomic
+def activity_ranks_compute(*, as_of: datetime.date) -> dict[str, int]:
+    """Rank accounts and contacts by session time over the last 30 days, among active peers, and set trends.
+
+    rank = 100 x (peers with strictly less time) / peers. The trend is the sign of the slope of a least-squares
+    line through the last 30 daily ranks (no trend with fewer than two).
+    """
+    day = date_param(as_of)
+    window_start = date_param(as_of - datetime.timedelta(days=RANK_WINDOW_DAYS))
+    counts = {}
+    for entity in ("account", "contact"):
+        _run("DELETE FROM usage_activityrank WHERE entity = %s AND date = %s", [entity, day])
+        counts[entity] = _run(_rank_sql(entity), [window_start, day, day, entity, day])
+        # x counts days from the first day of the window: four placeholders of x, then the window and the rows.
+        x_origin = date_param(as_of - datetime.timedelta(days=RANK_WINDOW_DAYS - 1))
+        _run(_trend_sql(), [x_origin] * 4 + [window_start, day, entity, day])
+    return counts
