@@ -7,6 +7,8 @@ UV = $$(command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/natero
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+# Two workers: one per core of the reference machine.
+PYTEST_ARGS ?= -n 2
 
 .PHONY: help uv install install-dev browser demo run migrate test test-fast lint format bench check-compose
 

@@ -25,7 +25,7 @@ PUBLIC = {
 # Routes that authenticate otherwise (API keys, signed webhooks) answer 401 or 403 instead of redirecting.
 API_PREFIXES: tuple[str, ...] = ("/api/", "/v1/", "/webhooks/")
 
-SAMPLE = {"int": "1", "str": "x", "slug": "x", "uuid": str(uuid.uuid4()), "path": "x"}
+SAMPLE = {"int": "1", "str": "x", "slug": "x", "uuid": str(uuid.UUID(int=1)), "path": "x"}
 ROUTE_PARAM = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
 
 
@@ -76,7 +76,7 @@ def _walk(resolver: URLResolver, prefix: str = "", namespace: str | None = None)
             yield name, "/" + prefix + _part(entry.pattern)
 
 
-ALL_URLS = sorted(set(_walk(get_resolver())), key=lambda item: item[1])
+ALL_URLS = sorted(set(_walk(get_resolver())), key=lambda item: (item[1], str(item[0])))
 
 
 def test_it_finds_the_projects_pages():

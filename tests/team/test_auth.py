@@ -38,8 +38,12 @@ def test_it_logs_in_by_email_and_lands_on_the_role_page(client, make_member):
     member = make_member("CSM", email="Case@Example.com")
     response = login(client, "case@example.com")
     assert response.status_code == 302 and response["Location"] == reverse("team:landing")
-    assert client.get(reverse("team:landing"))["Location"] == reverse("home")
+    assert client.get(reverse("team:landing"))["Location"] == reverse("accounts:list")
     assert client.get(reverse("home")).context["user"] == member
+    client.logout()
+    make_member("Guest", email="guest@example.com")
+    login(client, "guest@example.com")
+    assert client.get(reverse("team:landing"))["Location"] == reverse("home")
 
 
 def test_a_wrong_password_is_refused_with_a_clear_message(client, make_member):
