@@ -36,7 +36,12 @@ def epoch(column: str) -> str:
     """SQL for a timestamp column as seconds since 1970 (a float)."""
     if connection.vendor == "postgresql":
         return f"EXTRACT(EPOCH FROM {column})"
-    return f"((julianday({column}) - 2440587.5) * 86400.0)"
+    # Whole seconds from strftime('%s'), plus the fraction of '%f' (SS.SSS): julianday() loses microseconds.
+    # The percent signs are doubled because the SQL always runs with parameters.
+    return (
+        f"(CAST(strftime('%%s', {column}) AS REAL) + CAST(strftime('%%f', {column}) AS REAL) "
+        f"- CAST(strftime('%%S', {column}) AS INTEGER))"
+    )
 
 
 def greatest(*expressions: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from core.sql import date_of, date_param, day_bounds, days_between
+from core.sql import account_tree_cte, date_of, date_param, day_bounds, days_between
 from metrics.models import MetricUnit, TimeAggregation
 from metrics.registry import BuiltinMetric, register_builtin
 
@@ -69,6 +69,170 @@ def _days_since_touchpoint(day: datetime.date) -> tuple[str, list]:
     return sql, [date_param(day), False, end]
 
 
+# Usage and revenue metrics roll up to parent accounts: a parent's value covers itself and all its descendants.
+
+
+def _rolled_up(select_per_account: str) -> str:
+    """Wrap SQL answering (account_id, value) per account so each ancestor gets the sum over its subtree."""
+    return (
+        f"WITH RECURSIVE {account_tree_cte()}, own AS ({select_per_account}) "
+        "SELECT t.ancestor_id AS account_id, SUM(own.value) AS value FROM own "
+        "JOIN tree t ON t.account_id = own.account_id GROUP BY t.ancestor_id"
+    )
+
+
+def _usage_column(column: str):
+    def sql(day: datetime.date) -> tuple[str, list]:
+        own = f"SELECT account_id, {column} AS value FROM usage_accountusagedaily WHERE date = %s"
+        return _rolled_up(own), [date_param(day)]
+
+    return sql
+
+
+def _window_start(day: datetime.date, days: int = 30) -> object:
+    return date_param(day - datetime.timedelta(days=days - 1))
+
+
+def _monthly_active_users(day: datetime.date) -> tuple[str, list]:
+    """Distinct users with a session in the 30 days ending on the day, over the account and its descendants."""
+    sql = (
+        f"WITH RECURSIVE {account_tree_cte()} "
+        "SELECT t.ancestor_id AS account_id, COUNT(DISTINCT s.user_id) AS value FROM usage_usagesession s "
+        "JOIN tree t ON t.account_id = s.account_id WHERE s.date >= %s AND s.date <= %s AND s.user_id <> '' "
+        "GROUP BY t.ancestor_id"
+    )
+    return sql, [_window_start(day), date_param(day)]
+
+
+def _registered_users() -> str:
+    return (
+        "SELECT l.account_id, COUNT(*) AS users FROM accounts_accountcontact l "
+        "JOIN accounts_contact c ON c.id = l.contact_id WHERE c.user_id <> '' GROUP BY l.account_id"
+    )
+
+
+def _percent_of_registered(active: tuple[str, list]) -> tuple[str, list]:
+    sql, params = active
+    return (
+        f"SELECT act.account_id AS account_id, 100.0 * act.value / reg.users AS value FROM ({sql}) act "
+        f"JOIN ({_registered_users()}) reg ON reg.account_id = act.account_id WHERE reg.users > 0",
+        params,
+    )
+
+
+def _days_active(day: datetime.date) -> tuple[str, list]:
+    sql = (
+        f"WITH RECURSIVE {account_tree_cte()} "
+        "SELECT t.ancestor_id AS account_id, COUNT(DISTINCT u.date) AS value FROM usage_accountusagedaily u "
+        "JOIN tree t ON t.account_id = u.account_id WHERE u.date >= %s AND u.date <= %s AND u.events > 0 "
+        "GROUP BY t.ancestor_id"
+    )
+    return sql, [_window_start(day), date_param(day)]
+
+
+def _session_time_per_user(day: datetime.date) -> tuple[str, list]:
+    sql = (
+        "SELECT account_id, session_seconds / active_users AS value FROM usage_accountusagedaily "
+        "WHERE date = %s AND active_users > 0"
+    )
+    return sql, [date_param(day)]
+
+
+def _activity_rank(day: datetime.date) -> tuple[str, list]:
+    sql = "SELECT object_id AS account_id, rank AS value FROM usage_activityrank WHERE entity = %s AND date = %s"
+    return sql, ["account", date_param(day)]
+
+
+def _mrr(day: datetime.date) -> tuple[str, list]:
+    from revenue.mrr import mrr_sql
+
+    sql, params = mrr_sql(day)
+    return _rolled_up(sql), params
+
+
+def _arr(day: datetime.date) -> tuple[str, list]:
+    sql, params = _mrr(day)
+    return f"SELECT account_id, value * 12 AS value FROM ({sql}) m", params
+
+
+def _days_invoice_open(day: datetime.date) -> tuple[str, list]:
+    """Days the oldest unpaid invoice (issued by the day, not paid by then) has been open."""
+    d = date_param(day)
+    sql = (
+        f"SELECT i.account_id AS account_id, MAX({days_between('%s', 'i.issued_on')}) AS value "
+        "FROM revenue_invoice i WHERE i.issued_on <= %s "
+        "AND ((i.paid_on IS NULL AND i.is_paid = %s) OR i.paid_on > %s) GROUP BY i.account_id"
+    )
+    return sql, [d, d, False, d]
+
+
+def _percent_dau(day: datetime.date) -> tuple[str, list]:
+    return _percent_of_registered(_usage_column("active_users")(day))
+
+
+def _percent_mau(day: datetime.date) -> tuple[str, list]:
+    return _percent_of_registered(_monthly_active_users(day))
+
+
+U, R = MetricUnit, TimeAggregation
+USAGE_AND_REVENUE = [
+    BuiltinMetric("events", "Events", _usage_column("events"), U.COUNT, description="Product events that day."),
+    BuiltinMetric(
+        "active_users",
+        "Daily active users",
+        _usage_column("active_users"),
+        U.COUNT,
+        R.AVERAGE,
+        description="Distinct users with an event that day.",
+    ),
+    BuiltinMetric("sessions", "Sessions", _usage_column("sessions"), U.COUNT, description="Sessions that day."),
+    BuiltinMetric(
+        "session_time",
+        "Session time",
+        _usage_column("session_seconds"),
+        U.SECONDS,
+        description="Total session time of all users that day.",
+    ),
+    BuiltinMetric(
+        "monthly_active_users",
+        "Monthly active users",
+        _monthly_active_users,
+        U.COUNT,
+        R.LATEST,
+        description="Distinct users with a session in the last 30 days.",
+    ),
+    BuiltinMetric("dau_percent", "DAU % of registered users", _percent_dau, U.PERCENT, R.AVERAGE),
+    BuiltinMetric("mau_percent", "MAU % of registered users", _percent_mau, U.PERCENT, R.LATEST),
+    BuiltinMetric("days_active_30", "Days active in the last 30", _days_active, U.DAYS, R.LATEST),
+    BuiltinMetric(
+        "session_time_per_user",
+        "Session time per active user",
+        _session_time_per_user,
+        U.SECONDS,
+        R.AVERAGE,
+        description="Average session time per active user that day.",
+    ),
+    BuiltinMetric(
+        "activity_rank",
+        "Activity rank",
+        _activity_rank,
+        U.SCORE,
+        R.LATEST,
+        description="Percentile of session time over 30 days among active accounts.",
+    ),
+    BuiltinMetric("mrr", "MRR", _mrr, U.CURRENCY, R.LATEST, description="Monthly recurring revenue (base currency)."),
+    BuiltinMetric("arr", "ARR", _arr, U.CURRENCY, R.LATEST, description="Annual recurring revenue (MRR x 12)."),
+    BuiltinMetric(
+        "days_invoice_open",
+        "Days an invoice has been open",
+        _days_invoice_open,
+        U.DAYS,
+        R.LATEST,
+        description="Age of the oldest unpaid invoice.",
+    ),
+]
+
+
 def register() -> None:
     for metric in [
         BuiltinMetric(
@@ -117,5 +281,6 @@ def register() -> None:
             TimeAggregation.LATEST,
             description="Days from the last interaction to the day.",
         ),
+        *USAGE_AND_REVENUE,
     ]:
         register_builtin(metric)

@@ -7,15 +7,17 @@ replaces that day's rows, so running it twice leaves the same table.
 from __future__ import annotations
 
 import datetime
+import re
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from core.sql import date_param
+from core.sql import date_param, day_bounds
 from metrics import formula
 from metrics.models import Metric, MetricKind
 from metrics.registry import builtins
+from usage.models import CustomMetricValue
 
 
 def catalogue_sync() -> int:
@@ -61,6 +63,40 @@ def metric_values_compute(*, as_of: datetime.date, stage: int | None = None) -> 
             ids = dict(Metric.objects.filter(kind=MetricKind.BUILTIN).values_list("key", "id"))
         sql, params = spec.sql(as_of)
         written[spec.key] = _replace_day(ids[spec.key], as_of, sql, params)
+    return written
+
+
+def custom_key(name: str) -> str:
+    """The catalogue key of a custom metric pushed under `name` ("Seats Purchased" -> "seats_purchased")."""
+    key = re.sub(r"[^a-z0-9_.]+", "_", name.strip().lower()).strip("_.") or "metric"
+    return key if key[0].isalpha() else f"m_{key}"
+
+
+@transaction.atomic
+def custom_values_compute(*, as_of: datetime.date) -> dict[str, int]:
+    """Store the day's value of every custom metric pushed through the API or CSV: per account, the last value
+    pushed during the day. A name seen for the first time joins the catalogue as a custom metric."""
+    start, end = day_bounds(as_of)
+    names = list(
+        CustomMetricValue.objects.filter(timestamp__gte=start, timestamp__lt=end)
+        .values_list("metric", flat=True)
+        .distinct()
+    )
+    written = {}
+    for name in names:
+        metric, _ = Metric.objects.get_or_create(
+            key=custom_key(name), defaults={"name": name, "kind": MetricKind.CUSTOM, "time_aggregation": "latest"}
+        )
+        if metric.kind != MetricKind.CUSTOM or metric.deleted_at:
+            continue
+        select = (
+            "SELECT a.id AS account_id, v.value AS value FROM usage_custommetricvalue v "
+            "JOIN accounts_account a ON a.account_id = v.account_id AND a.is_deleted = %s "
+            "WHERE v.metric = %s AND v.timestamp >= %s AND v.timestamp < %s AND v.timestamp = ("
+            "SELECT MAX(w.timestamp) FROM usage_custommetricvalue w WHERE w.metric = v.metric "
+            "AND w.account_id = v.account_id AND w.timestamp >= %s AND w.timestamp < %s)"
+        )
+        written[metric.key] = _replace_day(metric.id, as_of, select, [False, name, start, end, start, end])
     return written
 
 

@@ -1,19 +1,30 @@
 """The order of the scheduled data pipeline (DESIGN.md, "The data path").
 
-Hourly: keep today's usage roll-ups fresh. Daily, for the day that just ended: roll-ups, then revenue, then metric
-values, computed metrics, current values. Later stages (activity rank, health scores, alerts) append here.
+Hourly: today's sessions, roll-ups and metric values so far. Daily, for the day that just ended: sessions and
+roll-ups, activity ranks, renewal dates and MRR movements, then metric values (built-in, then computed) and the
+current values lists read. Later stages (health scores, alerts) append here.
 """
 
 from __future__ import annotations
 
 from core.pipeline import DAILY, HOURLY, Step
 
+BOTH = (HOURLY, DAILY)
+
 
 def steps() -> list[Step]:
     from metrics import services as metrics
+    from revenue import mrr
+    from usage import rollups
 
     return [
-        Step("metric values", lambda as_of: metrics.metric_values_compute(as_of=as_of), (HOURLY, DAILY)),
-        Step("computed metrics", lambda as_of: metrics.computed_values_compute(as_of=as_of), (HOURLY, DAILY)),
-        Step("current values", lambda as_of: metrics.current_values_refresh(as_of=as_of), (HOURLY, DAILY)),
+        Step("sessions", lambda as_of: rollups.sessions_compute(as_of=as_of), BOTH),
+        Step("usage roll-ups", lambda as_of: rollups.usage_rollups_compute(as_of=as_of), BOTH),
+        Step("activity ranks", lambda as_of: rollups.activity_ranks_compute(as_of=as_of), (DAILY,)),
+        Step("renewal dates", lambda as_of: mrr.renewal_dates_refresh(as_of=as_of), (DAILY,)),
+        Step("MRR movements", lambda as_of: mrr.mrr_movements_compute(as_of=as_of), (DAILY,)),
+        Step("metric values", lambda as_of: metrics.metric_values_compute(as_of=as_of), BOTH),
+        Step("custom metrics", lambda as_of: metrics.custom_values_compute(as_of=as_of), BOTH),
+        Step("computed metrics", lambda as_of: metrics.computed_values_compute(as_of=as_of), BOTH),
+        Step("current values", lambda as_of: metrics.current_values_refresh(as_of=as_of), BOTH),
     ]

@@ -85,8 +85,10 @@ def _effective_end_sql(end: datetime.date, tag: str) -> tuple[str, list]:
 
 @transaction.atomic
 def mrr_movements_compute(*, as_of: datetime.date) -> int:
-    """Replace the MRR movements of the month of `as_of`, and of the month before while its 3-day window is open."""
-    months = {as_of.replace(day=1), (as_of - datetime.timedelta(days=RENEWAL_GRACE_DAYS)).replace(day=1)}
+    """Replace the MRR movements of the month of `as_of` and of the month before (whose month-end figure depends on
+    the first days of this one, by the 3-day rule)."""
+    this_month = as_of.replace(day=1)
+    months = {this_month, (this_month - datetime.timedelta(days=1)).replace(day=1)}
     written = 0
     for month in sorted(months):
         previous_end = month - datetime.timedelta(days=1)

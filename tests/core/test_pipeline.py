@@ -2,6 +2,7 @@
 
 import datetime
 import time
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -11,18 +12,63 @@ from accounts.models import Account
 from core.models import PipelineRun, PipelineRunStatus
 from core.pipeline import DAILY, Step, pipeline_backfill, pipeline_run
 from metrics.models import MetricCurrent, MetricValue
+from revenue.models import MrrMovement, Subscription
 from tests.core.test_worker import real_worker  # noqa: F401  (fixture)
+from usage.models import AccountUsageDaily, ActivityRank, UsageSession
+from usage.services import EventRow, events_store
 
 AS_OF = datetime.date(2026, 3, 31)
 
 
 def snapshot() -> list[tuple]:
-    return sorted(MetricValue.objects.values_list("metric__key", "account__account_id", "date", "value"))
+    """Every table the pipeline writes, as sorted rows."""
+    tables = [
+        MetricValue.objects.values_list("metric__key", "account__account_id", "date", "value"),
+        UsageSession.objects.values_list("account_id", "user_id", "date", "session_key", "seconds", "events"),
+        AccountUsageDaily.objects.values_list("account_id", "date", "events", "active_users", "session_seconds"),
+        ActivityRank.objects.values_list("entity", "object_id", "date", "rank", "trend"),
+        MrrMovement.objects.values_list("account_id", "month", "kind", "start_mrr", "end_mrr"),
+    ]
+    return [sorted(rows) for rows in tables]
 
 
 @pytest.fixture
 def accounts(db):
-    return [Account.objects.create(account_id=f"acc-{i}", name=f"Account {i}", csm_score=10 * i) for i in range(1, 4)]
+    """Three accounts with a month of product usage and subscriptions that start, grow and end."""
+    made = [Account.objects.create(account_id=f"acc-{i}", name=f"Account {i}", csm_score=10 * i) for i in range(1, 4)]
+    rows = []
+    for offset in range(35):
+        day = AS_OF - datetime.timedelta(days=offset)
+        for i, account in enumerate(made, start=1):
+            for n in range(i * (offset % 4 + 1)):
+                moment = datetime.datetime.combine(day, datetime.time(8 + n // 6, (n % 6) * 10), tzinfo=datetime.UTC)
+                rows.append(
+                    EventRow(
+                        f"{account.account_id}-{day}-{n}",
+                        account.account_id,
+                        f"user-{i}-{n % 2}",
+                        "feature",
+                        "reports",
+                        "export",
+                        1.0,
+                        None,
+                        "",
+                        "",
+                        moment,
+                    )
+                )
+    events_store(source_id=1, rows=rows)
+    Subscription.objects.create(
+        account=made[0], subscription_id="s1", start_date=datetime.date(2026, 3, 5), amount=Decimal(100)
+    )
+    Subscription.objects.create(
+        account=made[1],
+        subscription_id="s2",
+        start_date=datetime.date(2026, 1, 1),
+        end_date=datetime.date(2026, 3, 15),
+        amount=Decimal(50),
+    )
+    return made
 
 
 def failing_steps() -> list[Step]:
@@ -36,9 +82,19 @@ def test_a_run_records_every_step_with_rows_and_duration(accounts):
     run = pipeline_run(as_of=AS_OF, kind=DAILY, triggered_by="test")
     assert run.status == PipelineRunStatus.SUCCEEDED and run.duration is not None
     steps = list(run.steps.all())
-    assert [s.name for s in steps] == ["metric values", "computed metrics", "current values"]
+    assert [s.name for s in steps] == [
+        "sessions",
+        "usage roll-ups",
+        "activity ranks",
+        "renewal dates",
+        "MRR movements",
+        "metric values",
+        "custom metrics",
+        "computed metrics",
+        "current values",
+    ]
     assert all(s.status == PipelineRunStatus.SUCCEEDED and s.duration_seconds >= 0 for s in steps)
-    assert steps[0].detail["csm_score"] == 3
+    assert steps[5].detail["csm_score"] == 3
     assert MetricCurrent.objects.filter(metric__key="csm_score").count() == 3
 
 
@@ -46,14 +102,16 @@ def test_running_the_same_day_twice_leaves_identical_tables(accounts):
     pipeline_run(as_of=AS_OF)
     first = snapshot()
     pipeline_run(as_of=AS_OF)
-    assert snapshot() == first and first
+    assert snapshot() == first
+    assert all(first), "every table has rows"
 
 
 def test_a_backfill_equals_daily_runs(accounts):
     pipeline_backfill(as_of=AS_OF, days=30)
     backfilled = snapshot()
-    assert {row[2] for row in backfilled} == {AS_OF - datetime.timedelta(days=n) for n in range(30)}
-    MetricValue.objects.all().delete()
+    assert {row[2] for row in backfilled[0]} == {AS_OF - datetime.timedelta(days=n) for n in range(30)}
+    for model in (MetricValue, UsageSession, AccountUsageDaily, ActivityRank, MrrMovement):
+        model.objects.all().delete()
     for offset in range(29, -1, -1):
         pipeline_run(as_of=AS_OF - datetime.timedelta(days=offset))
     assert snapshot() == backfilled

@@ -161,3 +161,46 @@ def test_builtin_metrics_cannot_be_deleted_but_custom_ones_are_soft_deleted(db):
     services.metric_delete(metric=custom)
     custom.refresh_from_db()
     assert custom.deleted_at is not None and not custom.is_active
+
+
+def test_custom_metric_values_pushed_during_the_day_are_stored(accounts):
+    from usage.services import metric_values_upsert
+
+    def moment(day, hour):
+        return datetime.datetime.combine(day, datetime.time(hour), tzinfo=UTC)
+
+    metric_values_upsert(
+        source_id=1,
+        values=[
+            {"metric": "Seats Purchased", "account_id": "A", "timestamp": moment(DAY, 9), "value": 10},
+            {"metric": "Seats Purchased", "account_id": "A", "timestamp": moment(DAY, 17), "value": 12},
+            {
+                "metric": "Seats Purchased",
+                "account_id": "B",
+                "timestamp": moment(DAY - datetime.timedelta(days=1), 9),
+                "value": 5,
+            },
+            {"metric": "Seats Purchased", "account_id": "nobody", "timestamp": moment(DAY, 9), "value": 99},
+        ],
+    )
+    services.custom_values_compute(as_of=DAY)
+    metric = Metric.objects.get(key="seats_purchased")
+    assert (metric.name, metric.kind) == ("Seats Purchased", MetricKind.CUSTOM)
+    assert values("seats_purchased") == {"A": 12}  # the day's last value; B pushed nothing that day
+    services.custom_values_compute(as_of=DAY - datetime.timedelta(days=1))
+    services.current_values_refresh(as_of=DAY)
+    current = dict(MetricCurrent.objects.filter(metric=metric).values_list("account__account_id", "value"))
+    assert current == {"A": 12, "B": 5}
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("Seats Purchased", "seats_purchased"),
+        ("api:calls-v2", "api_calls_v2"),
+        ("2fa users", "m_2fa_users"),
+        ("Plan.Tier", "plan.tier"),
+    ],
+)
+def test_custom_metric_keys_are_derived_from_names(name, key):
+    assert services.custom_key(name) == key
