@@ -111,6 +111,15 @@ def _registered_users() -> str:
     )
 
 
+def _stored(key: str, day: datetime.date) -> tuple[str, list]:
+    """The values another built-in metric stored for the day (metrics of a later stage build on earlier ones)."""
+    return (
+        "SELECT v.account_id AS account_id, v.value AS value FROM metrics_metricvalue v "
+        "JOIN metrics_metric m ON m.id = v.metric_id WHERE m.key = %s AND v.date = %s",
+        [key, date_param(day)],
+    )
+
+
 def _percent_of_registered(active: tuple[str, list]) -> tuple[str, list]:
     sql, params = active
     return (
@@ -151,7 +160,7 @@ def _mrr(day: datetime.date) -> tuple[str, list]:
 
 
 def _arr(day: datetime.date) -> tuple[str, list]:
-    sql, params = _mrr(day)
+    sql, params = _stored("mrr", day)
     return f"SELECT account_id, value * 12 AS value FROM ({sql}) m", params
 
 
@@ -167,11 +176,11 @@ def _days_invoice_open(day: datetime.date) -> tuple[str, list]:
 
 
 def _percent_dau(day: datetime.date) -> tuple[str, list]:
-    return _percent_of_registered(_usage_column("active_users")(day))
+    return _percent_of_registered(_stored("active_users", day))
 
 
 def _percent_mau(day: datetime.date) -> tuple[str, list]:
-    return _percent_of_registered(_monthly_active_users(day))
+    return _percent_of_registered(_stored("monthly_active_users", day))
 
 
 U, R = MetricUnit, TimeAggregation
@@ -201,8 +210,8 @@ USAGE_AND_REVENUE = [
         R.LATEST,
         description="Distinct users with a session in the last 30 days.",
     ),
-    BuiltinMetric("dau_percent", "DAU % of registered users", _percent_dau, U.PERCENT, R.AVERAGE),
-    BuiltinMetric("mau_percent", "MAU % of registered users", _percent_mau, U.PERCENT, R.LATEST),
+    BuiltinMetric("dau_percent", "DAU % of registered users", _percent_dau, U.PERCENT, R.AVERAGE, stage=20),
+    BuiltinMetric("mau_percent", "MAU % of registered users", _percent_mau, U.PERCENT, R.LATEST, stage=20),
     BuiltinMetric("days_active_30", "Days active in the last 30", _days_active, U.DAYS, R.LATEST),
     BuiltinMetric(
         "session_time_per_user",
@@ -221,7 +230,9 @@ USAGE_AND_REVENUE = [
         description="Percentile of session time over 30 days among active accounts.",
     ),
     BuiltinMetric("mrr", "MRR", _mrr, U.CURRENCY, R.LATEST, description="Monthly recurring revenue (base currency)."),
-    BuiltinMetric("arr", "ARR", _arr, U.CURRENCY, R.LATEST, description="Annual recurring revenue (MRR x 12)."),
+    BuiltinMetric(
+        "arr", "ARR", _arr, U.CURRENCY, R.LATEST, description="Annual recurring revenue (MRR x 12).", stage=20
+    ),
     BuiltinMetric(
         "days_invoice_open",
         "Days an invoice has been open",

@@ -153,25 +153,47 @@ def computed_values_compute(*, as_of: datetime.date) -> dict[str, int]:
 
 @transaction.atomic
 def current_values_refresh(*, as_of: datetime.date) -> int:
-    """Point each (metric, account) current value at its latest daily value on or before `as_of`."""
+    """Point each (metric, account) current value at its latest daily value on or before `as_of`.
+
+    On PostgreSQL this is incremental: the day's values replace older current values, and a current value that
+    came from this day but is gone from it falls back to the latest older one. Elsewhere it is rebuilt whole.
+    """
+    day = date_param(as_of)
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM metrics_metriccurrent")
         if connection.vendor == "postgresql":
             cursor.execute(
                 "INSERT INTO metrics_metriccurrent (metric_id, account_id, value, as_of) "
-                "SELECT DISTINCT ON (metric_id, account_id) metric_id, account_id, value, date "
-                "FROM metrics_metricvalue WHERE date <= %s ORDER BY metric_id, account_id, date DESC",
-                [date_param(as_of)],
+                "SELECT metric_id, account_id, value, date FROM metrics_metricvalue WHERE date = %s "
+                "ON CONFLICT (metric_id, account_id) DO UPDATE SET value = EXCLUDED.value, as_of = EXCLUDED.as_of "
+                "WHERE metrics_metriccurrent.as_of <= EXCLUDED.as_of",
+                [day],
             )
-        else:
+            written = cursor.rowcount
             cursor.execute(
-                "INSERT INTO metrics_metriccurrent (metric_id, account_id, value, as_of) "
-                "SELECT metric_id, account_id, value, date FROM ("
-                "SELECT metric_id, account_id, value, date, ROW_NUMBER() OVER "
-                "(PARTITION BY metric_id, account_id ORDER BY date DESC) AS n FROM metrics_metricvalue "
-                "WHERE date <= %s) ranked WHERE n = 1",
-                [date_param(as_of)],
+                """
+                WITH gone AS (
+                    DELETE FROM metrics_metriccurrent c WHERE c.as_of = %s AND NOT EXISTS (
+                        SELECT 1 FROM metrics_metricvalue v
+                        WHERE v.metric_id = c.metric_id AND v.account_id = c.account_id AND v.date = %s)
+                    RETURNING c.metric_id, c.account_id
+                )
+                INSERT INTO metrics_metriccurrent (metric_id, account_id, value, as_of)
+                SELECT DISTINCT ON (v.metric_id, v.account_id) v.metric_id, v.account_id, v.value, v.date
+                FROM metrics_metricvalue v JOIN gone g ON g.metric_id = v.metric_id AND g.account_id = v.account_id
+                WHERE v.date < %s ORDER BY v.metric_id, v.account_id, v.date DESC
+                """,
+                [day, day, day],
             )
+            return written + cursor.rowcount
+        cursor.execute("DELETE FROM metrics_metriccurrent")
+        cursor.execute(
+            "INSERT INTO metrics_metriccurrent (metric_id, account_id, value, as_of) "
+            "SELECT metric_id, account_id, value, date FROM ("
+            "SELECT metric_id, account_id, value, date, ROW_NUMBER() OVER "
+            "(PARTITION BY metric_id, account_id ORDER BY date DESC) AS n FROM metrics_metricvalue "
+            "WHERE date <= %s) ranked WHERE n = 1",
+            [day],
+        )
         return cursor.rowcount
 
 

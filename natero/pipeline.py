@@ -2,7 +2,7 @@
 
 Hourly: today's sessions, roll-ups and metric values so far. Daily, for the day that just ended: sessions and
 roll-ups, activity ranks, renewal dates and MRR movements, then metric values (built-in, then computed) and the
-current values lists read. Later stages (health scores, alerts) append here.
+current values lists read, then the size of every list. Later stages (health scores, alerts) append here.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ BOTH = (HOURLY, DAILY)
 def steps() -> list[Step]:
     from metrics import services as metrics
     from revenue import mrr
+    from segments.services import list_sizes_record
     from usage import rollups
 
     return [
@@ -27,4 +28,5 @@ def steps() -> list[Step]:
         Step("custom metrics", lambda as_of: metrics.custom_values_compute(as_of=as_of), BOTH),
         Step("computed metrics", lambda as_of: metrics.computed_values_compute(as_of=as_of), BOTH),
         Step("current values", lambda as_of: metrics.current_values_refresh(as_of=as_of), BOTH),
+        Step("list sizes", lambda as_of: list_sizes_record(as_of=as_of), (DAILY,)),
     ]

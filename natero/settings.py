@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "team",
     "accounts",
     "metrics",
+    "segments",
     "usage",
     "revenue",
     "integrations",
@@ -135,6 +136,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # JIT compilation costs hundreds of milliseconds on the short analytical queries of lists and pages.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis, cache and Celery ----------------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ urlpatterns = [
     path("", include("integrations.urls")),
     path("", include("revenue.urls")),
     path("settings/metrics/", include("metrics.urls")),
+    path("lists/", include("segments.urls")),
     path("", include("team.urls")),
 ]
 

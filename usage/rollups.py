@@ -168,18 +168,19 @@ def _rank_sql(entity: str) -> str:
 
 
 def _trend_sql() -> str:
-    """The sign of the least-squares slope of each entity's daily ranks over the window ending on the day."""
+    """The sign of the least-squares slope of each entity's daily ranks over the window ending on the day, set for
+    the day's rows in one pass: sign(n * sum(xy) - sum(x) * sum(y)), x counting days from the window's start."""
     x = days_between("r.date", "%s")
     return f"""
-    UPDATE usage_activityrank SET trend = (
-        SELECT CASE WHEN COUNT(*) < 2 THEN 0
+    UPDATE usage_activityrank SET trend = s.trend
+    FROM (
+        SELECT r.object_id, CASE WHEN COUNT(*) < 2 THEN 0
             WHEN COUNT(*) * SUM({x} * r.rank) - SUM({x}) * SUM(r.rank) > 1e-9 THEN 1
-            WHEN COUNT(*) * SUM({x} * r.rank) - SUM({x}) * SUM(r.rank) < -1e-9 THEN -1 ELSE 0 END
-        FROM usage_activityrank r
-        WHERE r.entity = usage_activityrank.entity AND r.object_id = usage_activityrank.object_id
-            AND r.date > %s AND r.date <= %s
-    )
-    WHERE entity = %s AND date = %s
+            WHEN COUNT(*) * SUM({x} * r.rank) - SUM({x}) * SUM(r.rank) < -1e-9 THEN -1 ELSE 0 END AS trend
+        FROM usage_activityrank r WHERE r.entity = %s AND r.date > %s AND r.date <= %s GROUP BY r.object_id
+    ) s
+    WHERE usage_activityrank.entity = %s AND usage_activityrank.date = %s
+        AND usage_activityrank.object_id = s.object_id AND usage_activityrank.trend <> s.trend
     """
 
 
@@ -198,5 +199,5 @@ def activity_ranks_compute(*, as_of: datetime.date) -> dict[str, int]:
         counts[entity] = _run(_rank_sql(entity), [window_start, day, day, entity, day])
         # x counts days from the first day of the window: four placeholders of x, then the window and the rows.
         x_origin = date_param(as_of - datetime.timedelta(days=RANK_WINDOW_DAYS - 1))
-        _run(_trend_sql(), [x_origin] * 4 + [window_start, day, entity, day])
+        _run(_trend_sql(), [x_origin] * 4 + [entity, window_start, day, entity, day])
     return counts

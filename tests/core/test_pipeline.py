@@ -92,6 +92,7 @@ def test_a_run_records_every_step_with_rows_and_duration(accounts):
         "custom metrics",
         "computed metrics",
         "current values",
+        "list sizes",
     ]
     assert all(s.status == PipelineRunStatus.SUCCEEDED and s.duration_seconds >= 0 for s in steps)
     assert steps[5].detail["csm_score"] == 3

@@ -144,13 +144,21 @@ def test_computed_metrics_cannot_refer_to_each_other_in_a_circle(db):
 
 def test_current_values_point_at_the_latest_day(accounts):
     services.metric_values_compute(as_of=DAY - datetime.timedelta(days=1))
+    services.current_values_refresh(as_of=DAY - datetime.timedelta(days=1))
     Account.objects.filter(pk=accounts["A"].pk).update(csm_score=95)
     services.metric_values_compute(as_of=DAY)
+    services.current_values_refresh(as_of=DAY)
     Account.objects.filter(pk=accounts["B"].pk).update(csm_score=None)
     services.metric_values_compute(as_of=DAY + datetime.timedelta(days=1))
+    current = dict(MetricCurrent.objects.filter(metric__key="csm_score").values_list("account__account_id", "value"))
+    assert current == {"A": 95, "B": 40}
+    # A rerun of DAY after B's score was cleared that day falls back to B's older value.
+    services.metric_values_compute(as_of=DAY)
     services.current_values_refresh(as_of=DAY)
     current = dict(MetricCurrent.objects.filter(metric__key="csm_score").values_list("account__account_id", "value"))
     assert current == {"A": 95, "B": 40}
+    as_of = dict(MetricCurrent.objects.filter(metric__key="csm_score").values_list("account__account_id", "as_of"))
+    assert as_of == {"A": DAY, "B": DAY - datetime.timedelta(days=1)}
 
 
 def test_builtin_metrics_cannot_be_deleted_but_custom_ones_are_soft_deleted(db):
@@ -188,6 +196,7 @@ def test_custom_metric_values_pushed_during_the_day_are_stored(accounts):
     assert (metric.name, metric.kind) == ("Seats Purchased", MetricKind.CUSTOM)
     assert values("seats_purchased") == {"A": 12}  # the day's last value; B pushed nothing that day
     services.custom_values_compute(as_of=DAY - datetime.timedelta(days=1))
+    services.current_values_refresh(as_of=DAY - datetime.timedelta(days=1))
     services.current_values_refresh(as_of=DAY)
     current = dict(MetricCurrent.objects.filter(metric=metric).values_list("account__account_id", "value"))
     assert current == {"A": 12, "B": 5}

@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+
+
+class SegmentsConfig(AppConfig):
+    name = "segments"
+    verbose_name = "Lists"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from core.demo import register_seeder
+        from core.navigation import NavItem, register
+        from segments.demo import seed_segments
+        from segments.services import examples_install_after_migrate
+
+        register(NavItem(key="lists", label="Lists", url_name="segments:index", order=40))
+        register_seeder("segments", 30, seed_segments)
+        post_migrate.connect(examples_install_after_migrate, sender=self, dispatch_uid="segments_examples")

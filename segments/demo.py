@@ -1,0 +1,20 @@
+"""Demo data for lists: the example lists, plus their size history for the last 30 days."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.utils import timezone
+
+
+def seed_segments(*, accounts: int = 300, stdout: Any = None, **options: Any) -> None:
+    """Install the example lists and record their sizes for the last 30 days (safe to run again)."""
+    from segments.services import examples_install, list_sizes_record
+
+    created = examples_install()
+    today = timezone.now().date()
+    for offset in range(29, -1, -1):
+        list_sizes_record(today - datetime.timedelta(days=offset))
+    if stdout:
+        stdout.write(f"  {created} example lists created; sizes recorded for 30 days.")
