@@ -5,11 +5,15 @@ from __future__ import annotations
 import os
 
 import pytest
+from playwright.sync_api import expect
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run beside one unless told.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = "/usr/bin/chromium"
+
+# Browser tests share two cores with the rest of the suite: give assertions time before calling a page broken.
+expect.set_options(timeout=15_000)
 PASSWORD = "correct-horse-battery-staple"
 
 
