@@ -6,11 +6,23 @@ class MetricsConfig(AppConfig):
     verbose_name = "Metrics"
 
     def ready(self) -> None:
+        from accounts.panels import register_list_summary_panel, register_overview_facts
+        from core.demo import register_seeder
         from core.navigation import SettingsLink, register_settings
-        from metrics import builtins
+        from metrics import builtins, panels
+        from metrics.demo import seed_pipeline
         from team.models import TeamPermission
 
         builtins.register()
+        register_seeder("pipeline", 90, seed_pipeline)
+        register_overview_facts("revenue", panels.account_revenue_facts, order=20)
+        register_list_summary_panel(
+            "revenue-trend",
+            "MRR and ARR, past year",
+            "revenue/list_revenue_trend.html",
+            panels.revenue_trend_context,
+            order=10,
+        )
         register_settings(
             SettingsLink(
                 key="metrics",

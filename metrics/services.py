@@ -77,8 +77,9 @@ def custom_values_compute(*, as_of: datetime.date) -> dict[str, int]:
     """Store the day's value of every custom metric pushed through the API or CSV: per account, the last value
     pushed during the day. A name seen for the first time joins the catalogue as a custom metric."""
     start, end = day_bounds(as_of)
+    day_start = datetime.datetime.combine(as_of, datetime.time(), tzinfo=datetime.UTC)
     names = list(
-        CustomMetricValue.objects.filter(timestamp__gte=start, timestamp__lt=end)
+        CustomMetricValue.objects.filter(timestamp__gte=day_start, timestamp__lt=day_start + datetime.timedelta(days=1))
         .values_list("metric", flat=True)
         .distinct()
     )
@@ -153,48 +154,41 @@ def computed_values_compute(*, as_of: datetime.date) -> dict[str, int]:
 
 @transaction.atomic
 def current_values_refresh(*, as_of: datetime.date) -> int:
-    """Point each (metric, account) current value at its latest daily value on or before `as_of`.
+    """Point each (metric, account) current value at its latest daily value on or before `as_of`, incrementally.
 
-    On PostgreSQL this is incremental: the day's values replace older current values, and a current value that
-    came from this day but is gone from it falls back to the latest older one. Elsewhere it is rebuilt whole.
+    The day's values replace older current values; a current value that came from this day but is gone from it (a
+    rerun after the source changed) falls back to the latest older daily value. Runs over the days in order (the
+    pipeline and its backfills do) keep the table equal to a full rebuild.
     """
     day = date_param(as_of)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "INSERT INTO metrics_metriccurrent (metric_id, account_id, value, as_of) "
-                "SELECT metric_id, account_id, value, date FROM metrics_metricvalue WHERE date = %s "
-                "ON CONFLICT (metric_id, account_id) DO UPDATE SET value = EXCLUDED.value, as_of = EXCLUDED.as_of "
-                "WHERE metrics_metriccurrent.as_of <= EXCLUDED.as_of",
-                [day],
-            )
-            written = cursor.rowcount
-            cursor.execute(
-                """
-                WITH gone AS (
-                    DELETE FROM metrics_metriccurrent c WHERE c.as_of = %s AND NOT EXISTS (
-                        SELECT 1 FROM metrics_metricvalue v
-                        WHERE v.metric_id = c.metric_id AND v.account_id = c.account_id AND v.date = %s)
-                    RETURNING c.metric_id, c.account_id
-                )
-                INSERT INTO metrics_metriccurrent (metric_id, account_id, value, as_of)
-                SELECT DISTINCT ON (v.metric_id, v.account_id) v.metric_id, v.account_id, v.value, v.date
-                FROM metrics_metricvalue v JOIN gone g ON g.metric_id = v.metric_id AND g.account_id = v.account_id
-                WHERE v.date < %s ORDER BY v.metric_id, v.account_id, v.date DESC
-                """,
-                [day, day, day],
-            )
-            return written + cursor.rowcount
-        cursor.execute("DELETE FROM metrics_metriccurrent")
         cursor.execute(
             "INSERT INTO metrics_metriccurrent (metric_id, account_id, value, as_of) "
-            "SELECT metric_id, account_id, value, date FROM ("
-            "SELECT metric_id, account_id, value, date, ROW_NUMBER() OVER "
-            "(PARTITION BY metric_id, account_id ORDER BY date DESC) AS n FROM metrics_metricvalue "
-            "WHERE date <= %s) ranked WHERE n = 1",
+            "SELECT metric_id, account_id, value, date FROM metrics_metricvalue WHERE date = %s "
+            "ON CONFLICT (metric_id, account_id) DO UPDATE SET value = excluded.value, as_of = excluded.as_of "
+            "WHERE metrics_metriccurrent.as_of <= excluded.as_of",
             [day],
         )
-        return cursor.rowcount
+        written = max(cursor.rowcount, 0)
+        cursor.execute(
+            "DELETE FROM metrics_metriccurrent WHERE as_of = %s AND NOT EXISTS (SELECT 1 FROM metrics_metricvalue v "
+            "WHERE v.metric_id = metrics_metriccurrent.metric_id AND v.account_id = metrics_metriccurrent.account_id "
+            "AND v.date = %s) RETURNING metric_id, account_id",
+            [day, day],
+        )
+        gone = cursor.fetchall()
+        for chunk in range(0, len(gone), 500):
+            pairs = gone[chunk : chunk + 500]
+            match = " OR ".join(["(v.metric_id = %s AND v.account_id = %s)"] * len(pairs))
+            cursor.execute(
+                "INSERT INTO metrics_metriccurrent (metric_id, account_id, value, as_of) "
+                "SELECT metric_id, account_id, value, date FROM (SELECT v.metric_id, v.account_id, v.value, v.date, "
+                "ROW_NUMBER() OVER (PARTITION BY v.metric_id, v.account_id ORDER BY v.date DESC) AS n "
+                f"FROM metrics_metricvalue v WHERE v.date < %s AND ({match})) older WHERE n = 1",
+                [day, *(value for pair in pairs for value in pair)],
+            )
+            written += max(cursor.rowcount, 0)
+    return written
 
 
 @transaction.atomic

@@ -6,7 +6,10 @@ class RevenueConfig(AppConfig):
     verbose_name = "Revenue"
 
     def ready(self) -> None:
+        from accounts.panels import register_account_panel
+        from core.demo import register_seeder
         from core.navigation import SettingsLink, register_settings
+        from revenue.demo import seed_revenue
         from team.models import TeamPermission
 
         register_settings(
@@ -19,3 +22,5 @@ class RevenueConfig(AppConfig):
                 allowed=lambda user: user.has_team_perm(TeamPermission.CONFIGURE_SETTINGS),
             )
         )
+        register_seeder("revenue", 25, seed_revenue)
+        register_account_panel("revenue", "Subscriptions & invoices", "revenue/account_revenue.html", order=40)

@@ -6,7 +6,7 @@ DEFAULT_ROLES: list[dict] = [
         "description": "Owns and updates the accounts assigned to them.",
         "own_accounts": True,
         "update_accounts": True,
-        "landing_page": "home",
+        "landing_page": "accounts",
     },
     {
         "name": "CSM Manager",
@@ -17,7 +17,7 @@ DEFAULT_ROLES: list[dict] = [
         "manage_users": True,
         "configure_settings": True,
         "configure_connectors": True,
-        "landing_page": "home",
+        "landing_page": "accounts",
     },
     {
         "name": "Executive",

@@ -72,7 +72,7 @@ def sessions_compute(*, as_of: datetime.date) -> int:
             {span_or_module_time}
         ),
         COUNT(*)
-    FROM keyed k LEFT JOIN accounts_contact c ON c.user_id = k.user_id AND k.user_id <> ''
+    FROM keyed k LEFT JOIN accounts_contact c ON c.user_id = k.user_id AND c.user_id <> '' AND k.user_id <> ''
     GROUP BY k.account_pk, k.user_id, k.session_key
     """
     return _run(sql, [start, end, *USAGE_ACTIONS, SESSION_GAP_SECONDS, date_param(as_of)])
@@ -109,7 +109,8 @@ def usage_rollups_compute(*, as_of: datetime.date) -> dict[str, int]:
         WITH ev AS ({_day_events()}),
         per_contact AS (
             SELECT c.id AS contact_id, ev.account_pk, COUNT(*) AS events FROM ev
-            JOIN accounts_contact c ON c.user_id = ev.user_id WHERE ev.user_id <> '' GROUP BY c.id, ev.account_pk
+            JOIN accounts_contact c ON c.user_id = ev.user_id AND c.user_id <> ''
+            WHERE ev.user_id <> '' GROUP BY c.id, ev.account_pk
         ),
         per_session AS (
             SELECT contact_id, account_id, COUNT(*) AS sessions, SUM(seconds) AS seconds FROM usage_usagesession

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts import forms, selectors, services
+from accounts import forms, panels, selectors, services
 from accounts.models import Account, Contact, DimensionEntity, Document, Note
 from accounts.selectors import AccountView
 from accounts.views.common import account_for_write, apply_errors, can_update, safe_next
@@ -124,6 +124,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
         **state,
         "page": page,
         "rows": rows,
+        "summary_panels": _list_summary_items(request),
         "stage_chart": _stage_chart(stage_rows) if paginator.count else "",
         "stage_rows": stage_rows,
         "views": visible_views,
@@ -320,6 +321,30 @@ def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # The account page ------------------------------------------------------------------------------------------------
 
 
+def _list_summary_items(request: HttpRequest) -> list[tuple[panels.ListSummaryPanel, dict]]:
+    """The registered list summary blocks with their context, over every account the member may see (not just the
+    current view: a revenue trend over a year must keep the accounts that churned since)."""
+    visible = selectors.accounts_visible_to(request.user)
+    return [(panel, panel.context(request, visible) if panel.context else {}) for panel in panels.list_summary_panels()]
+
+
+def _panel_items(request: HttpRequest, account: Account) -> list[tuple[panels.AccountPanel, dict]]:
+    """The account page sections other apps registered, each with its context, in order."""
+    return [
+        (panel, panel.context(request, account) if panel.context else {})
+        for panel in panels.account_panels(request.user)
+    ]
+
+
+def _contact_columns(account: Account, contacts: list[Contact]) -> list[panels.ContactColumn]:
+    """The registered contacts table columns; each contact gets `.column_facts` (one Fact or None per column)."""
+    columns = panels.contact_columns()
+    values = [column.values(account, contacts) for column in columns]
+    for contact in contacts:
+        contact.column_facts = [by_contact.get(contact.pk) for by_contact in values]
+    return columns
+
+
 def _detail_context(request: HttpRequest, account: Account) -> dict[str, Any]:
     user = request.user
     ancestors, children, children_total = selectors.account_hierarchy(user, account)
@@ -327,6 +352,9 @@ def _detail_context(request: HttpRequest, account: Account) -> dict[str, Any]:
     writable = can_update(user)
     context = {
         "account": account,
+        "facts": [fact for provider in panels.overview_facts() for fact in provider.facts(account)],
+        "contact_columns": _contact_columns(account, contacts),
+        "panels": _panel_items(request, account),
         "csms": selectors.account_csms(account),
         "dimension_values": selectors.account_dimension_values(account),
         "contacts": contacts,
@@ -365,8 +393,20 @@ def _detail_context(request: HttpRequest, account: Account) -> dict[str, Any]:
 
 @login_required
 def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """The account page (the 360); an htmx request with `q` gets just the interactions timeline."""
+    """The account page (the 360); an htmx request with `q` gets just the interactions timeline, one with `panel`
+    just that registered section (e.g. `?panel=usage`)."""
     account = selectors.account_for(request.user, pk)
+    if is_partial_request(request) and "panel" in request.GET:
+        panel = panels.account_panel(request.user, request.GET["panel"])
+        if panel is None:
+            raise Http404("No such section.")
+        context = {
+            "account": account,
+            "can_update": can_update(request.user),
+            "panel_def": panel,
+            "panel": panel.context(request, account) if panel.context else {},
+        }
+        return render(request, "accounts/account_detail.html#account-panel", context)
     if is_partial_request(request) and "q" in request.GET:
         context = {
             "account": account,
