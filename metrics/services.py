@@ -164,9 +164,12 @@ def current_values_refresh(*, as_of: datetime.date) -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO metrics_metriccurrent (metric_id, account_id, value, as_of) "
-            "SELECT metric_id, account_id, value, date FROM metrics_metricvalue WHERE date = %s "
+            # metric_id IN (...) lets each metric's (metric, date) index range be read instead of the whole history.
+            "SELECT metric_id, account_id, value, date FROM metrics_metricvalue "
+            "WHERE metric_id IN (SELECT id FROM metrics_metric) AND date = %s "
             "ON CONFLICT (metric_id, account_id) DO UPDATE SET value = excluded.value, as_of = excluded.as_of "
-            "WHERE metrics_metriccurrent.as_of <= excluded.as_of",
+            "WHERE metrics_metriccurrent.as_of < excluded.as_of "
+            "OR (metrics_metriccurrent.as_of = excluded.as_of AND metrics_metriccurrent.value <> excluded.value)",
             [day],
         )
         written = max(cursor.rowcount, 0)

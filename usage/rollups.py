@@ -47,6 +47,10 @@ def sessions_compute(*, as_of: datetime.date) -> int:
     span and the module time reported in it.
     """
     start, end = day_bounds(as_of)
+    if connection.vendor == "postgresql":
+        # The BRIN index on occurred_at only narrows a day's scan over page ranges it has summarized; autovacuum
+        # summarizes new ones eventually, this makes sure the newest are before reading them.
+        _run("SELECT brin_summarize_new_values('usage_event_occurred_idx')", [])
     _delete_day("usage_usagesession", as_of)
     span_or_module_time = greatest(
         "MAX(k.ts) - MIN(k.ts)", "COALESCE(SUM(CASE WHEN k.action = 'moduleEnd' THEN k.duration_ms END), 0) / 1000.0"
