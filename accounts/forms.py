@@ -350,11 +350,15 @@ def _bound(dimension: CustomDimension, raw: str | None) -> Decimal | datetime.da
         return None
 
 
-def list_filters(params: QueryDict, *, user: User, dimensions: list[CustomDimension]) -> AccountFilters:
-    """Read the account list's filters from a query string; anything malformed is ignored, never an error."""
+def list_filters(
+    params: QueryDict, *, user: User, dimensions: list[CustomDimension], extra_views: frozenset[str] = frozenset()
+) -> AccountFilters:
+    """Read the account list's filters from a query string; anything malformed is ignored, never an error.
+
+    `extra_views` are the keys of the member's other views (saved lists)."""
     owns = user.role is not None and user.role.own_accounts
     view = params.get("view") or (AccountView.MY if owns else AccountView.ACTIVE)
-    if view not in AccountView.LABELS:
+    if view not in AccountView.LABELS and view not in extra_views:
         view = AccountView.ACTIVE
     if view == AccountView.DELETED and not user.has_team_perm(TeamPermission.UPDATE_ACCOUNTS):
         view = AccountView.ACTIVE

@@ -94,6 +94,7 @@ _panels: dict[str, AccountPanel] = {}
 _overview: dict[str, OverviewFacts] = {}
 _contact_columns: dict[str, ContactColumn] = {}
 _list_summary: dict[str, ListSummaryPanel] = {}
+_list_views: list[Callable[[Any], list[dict]]] = []
 
 
 def register_account_panel(
@@ -153,3 +154,17 @@ def contact_columns() -> list[ContactColumn]:
 
 def list_summary_panels() -> list[ListSummaryPanel]:
     return sorted(_list_summary.values(), key=lambda p: (p.order, p.key))
+
+
+def register_list_views(provider: Callable[[Any], list[dict]]) -> None:
+    """Add views to the account list, next to My / Active / Churned / Unassigned (saved lists do).
+
+    `provider(user)` answers the member's extra views, each a dict with `key`, `label`, `url` (the view's own page)
+    and `queryset`: a callable answering the accounts of the view that the member may see; it may raise ValueError
+    with a message when the view cannot be evaluated (a saved list whose metric was deleted).
+    """
+    _list_views.append(provider)
+
+
+def extra_list_views(user: Any) -> list[dict]:
+    return [view for provider in _list_views for view in provider(user)]

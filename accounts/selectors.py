@@ -181,13 +181,16 @@ class AccountFilters:
     descending: bool = False
 
 
-def account_list(*, user: User, filters: AccountFilters, columns: dict[str, Column]) -> QuerySet[Account]:
+def account_list(
+    *, user: User, filters: AccountFilters, columns: dict[str, Column], base: QuerySet[Account] | None = None
+) -> QuerySet[Account]:
     """The accounts of the list page and its export: visible to `user`, in the chosen view, filtered and sorted.
 
     Views: my (assigned to the member, not churned), active, churned, unassigned (no CSM, not churned),
-    all, deleted. Sorting is stable (ties broken by id) and puts empty values last.
+    all, deleted; or `base`, the accounts of another view (a saved list) already limited to what the member may
+    see. Sorting is stable (ties broken by id) and puts empty values last.
     """
-    qs = accounts_visible_to(user, include_deleted=filters.view == AccountView.DELETED)
+    qs = base if base is not None else accounts_visible_to(user, include_deleted=filters.view == AccountView.DELETED)
     view = filters.view
     if view == AccountView.DELETED:
         qs = qs.filter(is_deleted=True)

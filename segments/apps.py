@@ -8,11 +8,15 @@ class SegmentsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from accounts.panels import register_list_views
         from core.demo import register_seeder
         from core.navigation import NavItem, register
         from segments.demo import seed_segments
+        from segments.selectors import account_list_views
         from segments.services import examples_install_after_migrate
 
         register(NavItem(key="lists", label="Lists", url_name="segments:index", order=40))
         register_seeder("segments", 30, seed_segments)
+        # Saved account lists become views of the account list.
+        register_list_views(account_list_views)
         post_migrate.connect(examples_install_after_migrate, sender=self, dispatch_uid="segments_examples")

@@ -76,9 +76,18 @@ def _list_state(request: HttpRequest) -> dict[str, Any]:
     columns = selectors.list_columns(dimensions)
     chosen_keys, per_page = selectors.list_preference(user)
     chosen = [columns[key] for key in chosen_keys if key in columns]
-    filters = forms.list_filters(request.GET, user=user, dimensions=dimensions)
-    qs = selectors.account_list(user=user, filters=filters, columns=columns)
+    extra_views = {view["key"]: view for view in panels.extra_list_views(user)}
+    filters = forms.list_filters(request.GET, user=user, dimensions=dimensions, extra_views=frozenset(extra_views))
+    base, view_problem = None, ""
+    if filters.view in extra_views:
+        try:
+            base = extra_views[filters.view]["queryset"]()
+        except ValueError as exc:
+            base, view_problem = Account.objects.none(), str(exc)
+    qs = selectors.account_list(user=user, filters=filters, columns=columns, base=base)
     return {
+        "extra_views": list(extra_views.values()),
+        "view_problem": view_problem,
         "dimensions": dimensions,
         "columns": columns,
         "chosen": chosen,
@@ -119,7 +128,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
         (key, label)
         for key, label in AccountView.LABELS.items()
         if key != AccountView.DELETED or can_update(request.user)
-    ]
+    ] + [(view["key"], view["label"]) for view in state["extra_views"]]
     context = {
         **state,
         "page": page,
