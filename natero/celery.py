@@ -32,6 +32,13 @@ app.conf.beat_schedule = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Accounts deleted as never real are purged (with their data) after a grace period in which they can be restored.
+    "accounts-purge-deleted": {
+        "task": "accounts.jobs.purge_deleted_accounts",
+        "schedule": crontab(minute=15, hour=3),
+        "kwargs": {"days": int(os.environ.get("ACCOUNTS_PURGE_AFTER_DAYS", "30"))},
+        "options": {"expires": 6 * 60 * 60},
+    },
     # Keeps today's usage roll-ups and metric values fresh for pages and lists.
     "pipeline-hourly": {
         "task": "core.jobs.run_pipeline",
