@@ -144,65 +144,72 @@ def usage_rollups_compute(*, as_of: datetime.date) -> dict[str, int]:
         """,
         [*window, day],
     )
+    _analyze("usage_usagesession", "usage_accountusagedaily", "usage_contactusagedaily")
     return counts
 
 
 def _rank_sql(entity: str) -> str:
-    """Per-entity session seconds over the window, ranked among active peers (non-churned, some session time)."""
-    if entity == "account":
-        seconds = (
-            "SELECT u.account_id AS object_id, SUM(u.session_seconds) AS seconds FROM usage_accountusagedaily u "
-            "JOIN accounts_account a ON a.id = u.account_id "
-            "WHERE u.date > %s AND u.date <= %s AND a.is_deleted = FALSE "
-            "AND (a.churned_on IS NULL OR a.churned_on > %s) GROUP BY u.account_id"
-        )
-    else:
-        seconds = (
-            "SELECT u.contact_id AS object_id, SUM(u.session_seconds) AS seconds FROM usage_contactusagedaily u "
-            "JOIN accounts_account a ON a.id = u.account_id "
-            "WHERE u.date > %s AND u.date <= %s AND a.is_deleted = FALSE "
-            "AND (a.churned_on IS NULL OR a.churned_on > %s) GROUP BY u.contact_id"
-        )
-    return f"""
-    WITH s AS ({seconds}), peers AS (SELECT * FROM s WHERE seconds > 0)
-    INSERT INTO usage_activityrank (entity, object_id, date, seconds_30d, rank, trend)
-    SELECT %s, object_id, %s, seconds,
-        100.0 * (RANK() OVER (ORDER BY seconds) - 1) / COUNT(*) OVER (), 0
-    FROM peers
+    """The day's ranks with their trends, in one INSERT.
+
+    Per-entity session seconds over the window, ranked among active peers (non-churned, some session time). The
+    trend is the sign of the least-squares slope through the earlier ranks of the window plus today's:
+    sign(n * sum(xy) - sum(x) * sum(y)), with x counting days from the first day of the window.
     """
-
-
-def _trend_sql() -> str:
-    """The sign of the least-squares slope of each entity's daily ranks over the window ending on the day, set for
-    the day's rows in one pass: sign(n * sum(xy) - sum(x) * sum(y)), x counting days from the window's start."""
+    if entity == "account":
+        table, column = "usage_accountusagedaily", "account_id"
+    else:
+        table, column = "usage_contactusagedaily", "contact_id"
     x = days_between("r.date", "%s")
     return f"""
-    UPDATE usage_activityrank SET trend = s.trend
-    FROM (
-        SELECT r.object_id, CASE WHEN COUNT(*) < 2 THEN 0
-            WHEN COUNT(*) * SUM({x} * r.rank) - SUM({x}) * SUM(r.rank) > 1e-9 THEN 1
-            WHEN COUNT(*) * SUM({x} * r.rank) - SUM({x}) * SUM(r.rank) < -1e-9 THEN -1 ELSE 0 END AS trend
-        FROM usage_activityrank r WHERE r.entity = %s AND r.date > %s AND r.date <= %s GROUP BY r.object_id
-    ) s
-    WHERE usage_activityrank.entity = %s AND usage_activityrank.date = %s
-        AND usage_activityrank.object_id = s.object_id AND usage_activityrank.trend <> s.trend
+    WITH s AS (
+        SELECT u.{column} AS object_id, SUM(u.session_seconds) AS seconds FROM {table} u
+        JOIN accounts_account a ON a.id = u.account_id
+        WHERE u.date > %s AND u.date <= %s AND a.is_deleted = FALSE AND (a.churned_on IS NULL OR a.churned_on > %s)
+        GROUP BY u.{column}
+    ),
+    ranked AS (
+        SELECT object_id, seconds, 100.0 * (RANK() OVER (ORDER BY seconds) - 1) / COUNT(*) OVER () AS rank
+        FROM s WHERE seconds > 0
+    ),
+    earlier AS (
+        SELECT r.object_id, COUNT(*) AS n, SUM({x}) AS sx, SUM(r.rank) AS sy, SUM({x} * r.rank) AS sxy
+        FROM usage_activityrank r WHERE r.entity = %s AND r.date > %s AND r.date < %s GROUP BY r.object_id
+    ),
+    fitted AS (
+        SELECT ranked.*, COALESCE(e.n, 0) + 1 AS n, COALESCE(e.sx, 0) + %s AS sx,
+            COALESCE(e.sy, 0) + ranked.rank AS sy, COALESCE(e.sxy, 0) + %s * ranked.rank AS sxy
+        FROM ranked LEFT JOIN earlier e ON e.object_id = ranked.object_id
+    )
+    INSERT INTO usage_activityrank (entity, object_id, date, seconds_30d, rank, trend)
+    SELECT %s, object_id, %s, seconds, rank, CASE WHEN n < 2 THEN 0
+        WHEN n * sxy - sx * sy > 1e-9 THEN 1 WHEN n * sxy - sx * sy < -1e-9 THEN -1 ELSE 0 END
+    FROM fitted
     """
+
+
+def _analyze(*tables: str) -> None:
+    """Fresh statistics for tables a step just rewrote, so the next steps' joins get sane plans (PostgreSQL)."""
+    if connection.vendor == "postgresql":
+        for table in tables:
+            _run(f"ANALYZE {table}", [])
 
 
 @transaction.atomic
 def activity_ranks_compute(*, as_of: datetime.date) -> dict[str, int]:
-    """Rank accounts and contacts by session time over the last 30 days, among active peers, and set trends.
+    """Rank accounts and contacts by session time over the last 30 days, among active peers, with their trends.
 
     rank = 100 x (peers with strictly less time) / peers. The trend is the sign of the slope of a least-squares
     line through the last 30 daily ranks (no trend with fewer than two).
     """
     day = date_param(as_of)
     window_start = date_param(as_of - datetime.timedelta(days=RANK_WINDOW_DAYS))
+    # x counts days from the first day of the window, so today's x is the window's length minus one.
+    x_origin = date_param(as_of - datetime.timedelta(days=RANK_WINDOW_DAYS - 1))
+    today_x = RANK_WINDOW_DAYS - 1
     counts = {}
     for entity in ("account", "contact"):
         _run("DELETE FROM usage_activityrank WHERE entity = %s AND date = %s", [entity, day])
-        counts[entity] = _run(_rank_sql(entity), [window_start, day, day, entity, day])
-        # x counts days from the first day of the window: four placeholders of x, then the window and the rows.
-        x_origin = date_param(as_of - datetime.timedelta(days=RANK_WINDOW_DAYS - 1))
-        _run(_trend_sql(), [x_origin] * 4 + [entity, window_start, day, entity, day])
+        params = [window_start, day, day, x_origin, x_origin, entity, window_start, day, today_x, today_x]
+        counts[entity] = _run(_rank_sql(entity), [*params, entity, day])
+    _analyze("usage_activityrank")
     return counts
