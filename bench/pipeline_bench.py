@@ -214,8 +214,7 @@ def prepare_history(as_of: datetime.date, days: int, *, log=print) -> None:
     began = time.perf_counter()
     for offset in range(days, 0, -1):
         day = as_of - datetime.timedelta(days=offset)
-        rollups.sessions_compute(as_of=day)
-        rollups.usage_rollups_compute(as_of=day)
+        rollups.usage_day_compute(as_of=day)
         rollups.activity_ranks_compute(as_of=day)
     log(f"history of {days} days rolled up in {time.perf_counter() - began:.0f} s")
 
@@ -239,6 +238,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     if args.regenerate or scalar("SELECT COUNT(*) FROM accounts_account") != args.accounts:
         generate(args.accounts, args.contacts, args.events, args.days)
+    if scalar("SELECT COUNT(DISTINCT date) FROM usage_accountusagedaily WHERE date < %s", [AS_OF]) < 29:
         prepare_history(AS_OF, 29)
     n_events = scalar("SELECT COUNT(*) FROM usage_event WHERE source_id = 1")
     day_events = scalar(
@@ -262,7 +262,7 @@ def main() -> None:
     began = time.perf_counter()
     run = pipeline_run(as_of=today, kind=HOURLY, triggered_by="bench")
     hourly_total = time.perf_counter() - began
-    rollup = sum(s.duration_seconds for s in run.steps.all() if s.name in ("sessions", "usage roll-ups"))
+    rollup = sum(s.duration_seconds for s in run.steps.all() if s.name == "sessions and usage roll-ups")
     print(
         f"\n## Hourly run with {args.hourly_events:,} new events: roll-up {rollup:.1f} s, whole run "
         f"{hourly_total:.1f} s"

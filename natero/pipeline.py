@@ -19,8 +19,7 @@ def steps() -> list[Step]:
     from usage import rollups
 
     return [
-        Step("sessions", lambda as_of: rollups.sessions_compute(as_of=as_of), BOTH),
-        Step("usage roll-ups", lambda as_of: rollups.usage_rollups_compute(as_of=as_of), BOTH),
+        Step("sessions and usage roll-ups", lambda as_of: rollups.usage_day_compute(as_of=as_of), BOTH),
         Step("activity ranks", lambda as_of: rollups.activity_ranks_compute(as_of=as_of), (DAILY,)),
         Step("renewal dates", lambda as_of: mrr.renewal_dates_refresh(as_of=as_of), (DAILY,)),
         Step("MRR movements", lambda as_of: mrr.mrr_movements_compute(as_of=as_of), (DAILY,)),

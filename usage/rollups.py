@@ -18,15 +18,30 @@ RANK_WINDOW_DAYS = 30
 USAGE_ACTIONS = ("sessionSync", "moduleEnd", "feature")
 
 
-def _day_events() -> str:
-    """The usage events of one day joined to their live account: placeholders (start, end, *actions)."""
+DAY_EVENTS = "usage_day_events"
+
+
+def _load_day_events(as_of: datetime.date) -> int:
+    """Read the day's usage events once into a temporary table, resolved to live accounts and to contacts, so the
+    session and roll-up queries that follow never go back to the (large) events table."""
+    start, end = day_bounds(as_of)
+    if connection.vendor == "postgresql":
+        # The BRIN index on occurred_at only narrows a day's scan over page ranges it has summarized; autovacuum
+        # summarizes new ones eventually, this makes sure the newest are before reading them.
+        _run("SELECT brin_summarize_new_values('usage_event_occurred_idx')", [])
     actions = ", ".join(["%s"] * len(USAGE_ACTIONS))
-    return (
-        "SELECT a.id AS account_pk, e.account_id AS ext_account, e.user_id, e.session_id, e.action, e.module, "
-        f"e.feature, e.quantity, e.duration_ms, e.occurred_at, {epoch('e.occurred_at')} AS ts "
+    _run(f"DROP TABLE IF EXISTS {DAY_EVENTS}", [])
+    loaded = _run(
+        f"CREATE TEMPORARY TABLE {DAY_EVENTS} AS "
+        "SELECT a.id AS account_pk, c.id AS contact_pk, e.user_id, e.session_id, e.action, e.module, e.feature, "
+        f"e.quantity, e.duration_ms, e.occurred_at, {epoch('e.occurred_at')} AS ts "
         "FROM usage_event e JOIN accounts_account a ON a.account_id = e.account_id AND a.is_deleted = FALSE "
-        f"WHERE e.occurred_at >= %s AND e.occurred_at < %s AND e.action IN ({actions})"
+        "LEFT JOIN accounts_contact c ON c.user_id = e.user_id AND c.user_id <> '' AND e.user_id <> '' "
+        f"WHERE e.occurred_at >= %s AND e.occurred_at < %s AND e.action IN ({actions})",
+        [start, end, *USAGE_ACTIONS],
     )
+    _analyze(DAY_EVENTS)
+    return loaded
 
 
 def _run(sql: str, params: list) -> int:
@@ -39,28 +54,23 @@ def _delete_day(table: str, day: datetime.date) -> None:
     _run(f"DELETE FROM {table} WHERE date = %s", [date_param(day)])
 
 
-@transaction.atomic
-def sessions_compute(*, as_of: datetime.date) -> int:
-    """Derive the day's sessions: a client's session id groups events; otherwise a gap of 30 minutes starts a new one.
-
-    A session's time is the active time the client reported (sessionSync), else the longer of its first-to-last
-    span and the module time reported in it.
-    """
-    start, end = day_bounds(as_of)
+def _analyze(*tables: str) -> None:
+    """Fresh statistics for tables a step just rewrote, so the next steps' joins get sane plans (PostgreSQL)."""
     if connection.vendor == "postgresql":
-        # The BRIN index on occurred_at only narrows a day's scan over page ranges it has summarized; autovacuum
-        # summarizes new ones eventually, this makes sure the newest are before reading them.
-        _run("SELECT brin_summarize_new_values('usage_event_occurred_idx')", [])
+        for table in tables:
+            _run(f"ANALYZE {table}", [])
+
+
+def _sessions(as_of: datetime.date) -> int:
     _delete_day("usage_usagesession", as_of)
     span_or_module_time = greatest(
         "MAX(k.ts) - MIN(k.ts)", "COALESCE(SUM(CASE WHEN k.action = 'moduleEnd' THEN k.duration_ms END), 0) / 1000.0"
     )
     sql = f"""
-    WITH ev AS ({_day_events()}),
-    gapped AS (
+    WITH gapped AS (
         SELECT ev.*, CASE WHEN ev.session_id <> '' THEN 0
             WHEN LAG(ev.ts) OVER w IS NULL OR ev.ts - LAG(ev.ts) OVER w >= %s THEN 1 ELSE 0 END AS is_new
-        FROM ev WINDOW w AS (PARTITION BY ev.account_pk, ev.user_id, ev.session_id ORDER BY ev.ts)
+        FROM {DAY_EVENTS} ev WINDOW w AS (PARTITION BY ev.account_pk, ev.user_id, ev.session_id ORDER BY ev.ts)
     ),
     keyed AS (
         SELECT gapped.*, CASE WHEN session_id <> '' THEN 'c:' || session_id ELSE 'g:' || CAST(SUM(is_new) OVER (
@@ -70,33 +80,24 @@ def sessions_compute(*, as_of: datetime.date) -> int:
     )
     INSERT INTO usage_usagesession
         (account_id, contact_id, user_id, date, session_key, started_at, ended_at, seconds, events)
-    SELECT k.account_pk, MAX(c.id), k.user_id, %s, k.session_key, MIN(k.occurred_at), MAX(k.occurred_at),
-        COALESCE(
-            MAX(CASE WHEN k.action = 'sessionSync' THEN k.duration_ms END) / 1000.0,
-            {span_or_module_time}
-        ),
+    SELECT k.account_pk, MAX(k.contact_pk), k.user_id, %s, k.session_key, MIN(k.occurred_at), MAX(k.occurred_at),
+        COALESCE(MAX(CASE WHEN k.action = 'sessionSync' THEN k.duration_ms END) / 1000.0, {span_or_module_time}),
         COUNT(*)
-    FROM keyed k LEFT JOIN accounts_contact c ON c.user_id = k.user_id AND c.user_id <> '' AND k.user_id <> ''
-    GROUP BY k.account_pk, k.user_id, k.session_key
+    FROM keyed k GROUP BY k.account_pk, k.user_id, k.session_key
     """
-    return _run(sql, [start, end, *USAGE_ACTIONS, SESSION_GAP_SECONDS, date_param(as_of)])
+    return _run(sql, [SESSION_GAP_SECONDS, date_param(as_of)])
 
 
-@transaction.atomic
-def usage_rollups_compute(*, as_of: datetime.date) -> dict[str, int]:
-    """Replace the day's account, contact, module and feature roll-ups (sessions must be computed first)."""
-    start, end = day_bounds(as_of)
+def _rollups(as_of: datetime.date) -> dict[str, int]:
     day = date_param(as_of)
-    window = [start, end, *USAGE_ACTIONS]
     for table in ("accountusagedaily", "contactusagedaily", "moduleusagedaily", "featureusagedaily"):
         _delete_day(f"usage_{table}", as_of)
     counts = {}
     counts["accounts"] = _run(
         f"""
-        WITH ev AS ({_day_events()}),
-        per_account AS (
+        WITH per_account AS (
             SELECT account_pk, COUNT(*) AS events, COUNT(DISTINCT NULLIF(user_id, '')) AS users
-            FROM ev GROUP BY account_pk
+            FROM {DAY_EVENTS} GROUP BY account_pk
         ),
         per_session AS (
             SELECT account_id, COUNT(*) AS sessions, SUM(seconds) AS seconds FROM usage_usagesession
@@ -106,45 +107,74 @@ def usage_rollups_compute(*, as_of: datetime.date) -> dict[str, int]:
         SELECT p.account_pk, %s, p.events, p.users, COALESCE(s.sessions, 0), COALESCE(s.seconds, 0)
         FROM per_account p LEFT JOIN per_session s ON s.account_id = p.account_pk
         """,
-        [*window, day, day],
+        [day, day],
     )
     counts["contacts"] = _run(
         f"""
-        WITH ev AS ({_day_events()}),
-        per_contact AS (
-            SELECT c.id AS contact_id, ev.account_pk, COUNT(*) AS events FROM ev
-            JOIN accounts_contact c ON c.user_id = ev.user_id AND c.user_id <> ''
-            WHERE ev.user_id <> '' GROUP BY c.id, ev.account_pk
+        WITH per_contact AS (
+            SELECT contact_pk, account_pk, COUNT(*) AS events FROM {DAY_EVENTS}
+            WHERE contact_pk IS NOT NULL GROUP BY contact_pk, account_pk
         ),
         per_session AS (
             SELECT contact_id, account_id, COUNT(*) AS sessions, SUM(seconds) AS seconds FROM usage_usagesession
             WHERE date = %s AND contact_id IS NOT NULL GROUP BY contact_id, account_id
         )
         INSERT INTO usage_contactusagedaily (contact_id, account_id, date, events, sessions, session_seconds)
-        SELECT p.contact_id, p.account_pk, %s, p.events, COALESCE(s.sessions, 0), COALESCE(s.seconds, 0)
-        FROM per_contact p LEFT JOIN per_session s ON s.contact_id = p.contact_id AND s.account_id = p.account_pk
+        SELECT p.contact_pk, p.account_pk, %s, p.events, COALESCE(s.sessions, 0), COALESCE(s.seconds, 0)
+        FROM per_contact p LEFT JOIN per_session s ON s.contact_id = p.contact_pk AND s.account_id = p.account_pk
         """,
-        [*window, day, day],
+        [day, day],
     )
     counts["modules"] = _run(
         f"""
-        WITH ev AS ({_day_events()})
         INSERT INTO usage_moduleusagedaily (account_id, date, module, user_id, seconds, events)
         SELECT account_pk, %s, module, user_id, COALESCE(SUM(duration_ms), 0) / 1000.0, COUNT(*)
-        FROM ev WHERE action = 'moduleEnd' AND module <> '' GROUP BY account_pk, module, user_id
+        FROM {DAY_EVENTS} WHERE action = 'moduleEnd' AND module <> '' GROUP BY account_pk, module, user_id
         """,
-        [*window, day],
+        [day],
     )
     counts["features"] = _run(
         f"""
-        WITH ev AS ({_day_events()})
         INSERT INTO usage_featureusagedaily (account_id, date, feature, module, user_id, count)
         SELECT account_pk, %s, feature, module, user_id, SUM(COALESCE(quantity, 1))
-        FROM ev WHERE action = 'feature' AND feature <> '' GROUP BY account_pk, feature, module, user_id
+        FROM {DAY_EVENTS} WHERE action = 'feature' AND feature <> '' GROUP BY account_pk, feature, module, user_id
         """,
-        [*window, day],
+        [day],
     )
+    return counts
+
+
+@transaction.atomic
+def usage_day_compute(*, as_of: datetime.date) -> dict[str, int]:
+    """The day's sessions, then its account, contact, module and feature roll-ups, from one read of its events.
+
+    Sessions: a client's session id groups events; otherwise a gap of 30 minutes starts a new one. A session's time
+    is the active time the client reported (sessionSync), else the longer of its first-to-last span and the module
+    time reported in it.
+    """
+    counts = {"events": _load_day_events(as_of)}
+    counts["sessions"] = _sessions(as_of)
+    counts.update(_rollups(as_of))
+    _run(f"DROP TABLE {DAY_EVENTS}", [])
     _analyze("usage_usagesession", "usage_accountusagedaily", "usage_contactusagedaily")
+    return counts
+
+
+@transaction.atomic
+def sessions_compute(*, as_of: datetime.date) -> int:
+    """Only the day's sessions (usage_day_compute does them with the roll-ups)."""
+    _load_day_events(as_of)
+    written = _sessions(as_of)
+    _run(f"DROP TABLE {DAY_EVENTS}", [])
+    return written
+
+
+@transaction.atomic
+def usage_rollups_compute(*, as_of: datetime.date) -> dict[str, int]:
+    """Only the day's roll-ups, from sessions already computed (usage_day_compute does both)."""
+    _load_day_events(as_of)
+    counts = _rollups(as_of)
+    _run(f"DROP TABLE {DAY_EVENTS}", [])
     return counts
 
 
@@ -185,13 +215,6 @@ def _rank_sql(entity: str) -> str:
         WHEN n * sxy - sx * sy > 1e-9 THEN 1 WHEN n * sxy - sx * sy < -1e-9 THEN -1 ELSE 0 END
     FROM fitted
     """
-
-
-def _analyze(*tables: str) -> None:
-    """Fresh statistics for tables a step just rewrote, so the next steps' joins get sane plans (PostgreSQL)."""
-    if connection.vendor == "postgresql":
-        for table in tables:
-            _run(f"ANALYZE {table}", [])
 
 
 @transaction.atomic
