@@ -83,10 +83,16 @@ class Metric(TimeStampedModel):
 
 
 class MetricValue(models.Model):
-    """One account's value of one metric on one day (UTC); the daily history every page and list reads."""
+    """One account's value of one metric on one day (UTC); the daily history every page and list reads.
 
-    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="values")
-    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="metric_values")
+    Derived data written set-based by the pipeline: its foreign keys are not database constraints (checking millions
+    of rows at each commit would cost more than computing them); deletes still cascade through Django.
+    """
+
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="values", db_constraint=False)
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="metric_values", db_constraint=False
+    )
     date = models.DateField()
     value = models.FloatField()
 
@@ -103,8 +109,10 @@ class MetricValue(models.Model):
 class MetricCurrent(models.Model):
     """The latest value of a metric for an account, for list columns and conditions."""
 
-    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="current_values")
-    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="current_metrics")
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="current_values", db_constraint=False)
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="current_metrics", db_constraint=False
+    )
     value = models.FloatField(null=True)
     as_of = models.DateField()
 

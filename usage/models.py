@@ -90,6 +90,11 @@ class EventCursor(models.Model):
         return f"{self.name} at {self.last_event_id}"
 
 
+# The tables below are derived data, rewritten set-based by the pipeline from joins with accounts and contacts:
+# their foreign keys are not database constraints (db_constraint=False), because checking millions of rows at each
+# commit would cost more than the roll-up itself. Deleting an account still removes them (Django's cascade).
+
+
 class UsageSession(models.Model):
     """A run of one contact's events in one account with no gap of 30 minutes or more (or one client session id).
 
@@ -98,9 +103,16 @@ class UsageSession(models.Model):
     span from first to last event and the module time reported inside it.
     """
 
-    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="usage_sessions")
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, db_constraint=False, related_name="usage_sessions"
+    )
     contact = models.ForeignKey(
-        "accounts.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="usage_sessions"
+        "accounts.Contact",
+        on_delete=models.SET_NULL,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="usage_sessions",
     )
     user_id = models.CharField(max_length=EXTERNAL_ID_MAX_LENGTH, blank=True)
     date = models.DateField()
@@ -123,7 +135,9 @@ class UsageSession(models.Model):
 class AccountUsageDaily(models.Model):
     """One account's usage on one UTC day: events, distinct active users, sessions and session time."""
 
-    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="usage_days")
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, db_constraint=False, related_name="usage_days"
+    )
     date = models.DateField()
     events = models.PositiveIntegerField(default=0)
     active_users = models.PositiveIntegerField(default=0)
@@ -141,8 +155,12 @@ class AccountUsageDaily(models.Model):
 class ContactUsageDaily(models.Model):
     """One contact's usage in one account on one UTC day."""
 
-    contact = models.ForeignKey("accounts.Contact", on_delete=models.CASCADE, related_name="usage_days")
-    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="contact_usage_days")
+    contact = models.ForeignKey(
+        "accounts.Contact", on_delete=models.CASCADE, db_constraint=False, related_name="usage_days"
+    )
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, db_constraint=False, related_name="contact_usage_days"
+    )
     date = models.DateField()
     events = models.PositiveIntegerField(default=0)
     sessions = models.PositiveIntegerField(default=0)
@@ -161,7 +179,9 @@ class ContactUsageDaily(models.Model):
 class ModuleUsageDaily(models.Model):
     """Time one user spent in one module of the product, in one account on one UTC day."""
 
-    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="module_days")
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, db_constraint=False, related_name="module_days"
+    )
     date = models.DateField()
     module = models.CharField(max_length=NAME_MAX_LENGTH)
     user_id = models.CharField(max_length=EXTERNAL_ID_MAX_LENGTH, blank=True)
@@ -181,7 +201,9 @@ class ModuleUsageDaily(models.Model):
 class FeatureUsageDaily(models.Model):
     """How many times one user used one feature, in one account on one UTC day."""
 
-    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="feature_days")
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, db_constraint=False, related_name="feature_days"
+    )
     date = models.DateField()
     feature = models.CharField(max_length=NAME_MAX_LENGTH)
     module = models.CharField(max_length=NAME_MAX_LENGTH, blank=True)
