@@ -7,14 +7,16 @@ recorded with its error; the steps before it stay done, and a rerun redoes the d
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import logging
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -52,8 +54,29 @@ def _rows(result: object) -> tuple[int | None, dict]:
     return None, {}
 
 
+@contextlib.contextmanager
+def _working_memory() -> Iterator[None]:
+    """Give the pipeline's aggregates room (PostgreSQL work_mem, PIPELINE_WORK_MEM) so they hash in memory instead
+    of spilling to disk; the connection's default comes back afterwards."""
+    if connection.vendor != "postgresql" or not settings.PIPELINE_WORK_MEM:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('work_mem', %s, false)", [settings.PIPELINE_WORK_MEM])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET work_mem")
+
+
 def pipeline_run(*, as_of: datetime.date, kind: str = DAILY, triggered_by: str = "") -> PipelineRun:
     """Run every step of `kind` for `as_of`, in order, recording each; raises PipelineFailed on a failing step."""
+    with _working_memory():
+        return _pipeline_run(as_of=as_of, kind=kind, triggered_by=triggered_by)
+
+
+def _pipeline_run(*, as_of: datetime.date, kind: str, triggered_by: str) -> PipelineRun:
     run = PipelineRun.objects.create(kind=kind, as_of=as_of, started_at=timezone.now(), triggered_by=triggered_by)
     for position, step in enumerate(pipeline_steps(kind)):
         record = PipelineStepRun.objects.create(run=run, name=step.name, position=position, started_at=timezone.now())

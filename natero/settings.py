@@ -171,6 +171,8 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The ordered steps of the scheduled data pipeline (a function returning core.pipeline.Step objects).
 PIPELINE = "natero.pipeline.steps"
+# PostgreSQL work_mem for the pipeline's set-based aggregates (empty: the server's default).
+PIPELINE_WORK_MEM = env("PIPELINE_WORK_MEM", "256MB")
 # A worker heartbeat older than this many seconds makes /healthz report the worker down.
 WORKER_HEARTBEAT_MAX_AGE = env_int("WORKER_HEARTBEAT_MAX_AGE", 180)
 

@@ -155,3 +155,33 @@ def test_a_real_worker_runs_the_daily_pipeline(real_worker, accounts):  # noqa: 
     run = PipelineRun.objects.get()
     assert run.status == PipelineRunStatus.SUCCEEDED and run.triggered_by == "schedule"
     assert MetricValue.objects.filter(metric__key="csm_score", date=AS_OF).count() == 3
+
+
+SEEN_WORK_MEM: list[str] = []
+
+
+def memory_steps() -> list[Step]:
+    from django.db import connection
+
+    def show(as_of):
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW work_mem")
+            SEEN_WORK_MEM.append(cursor.fetchone()[0])
+        return 0
+
+    return [Step("show work_mem", show)]
+
+
+def test_steps_run_with_the_pipelines_working_memory(db, settings):
+    from django.db import connection
+
+    settings.PIPELINE = "tests.core.test_pipeline.memory_steps"
+    settings.PIPELINE_WORK_MEM = "96MB"
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW work_mem")
+        before = cursor.fetchone()[0]
+    pipeline_run(as_of=AS_OF)
+    assert SEEN_WORK_MEM[-1] == "96MB"
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW work_mem")
+        assert cursor.fetchone()[0] == before
