@@ -17,6 +17,7 @@ import csv
 import datetime
 import io
 import re
+from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -72,15 +73,16 @@ class RowInvalid(Exception):
         self.message = message
 
 
-class ImportTarget:
-    """One kind of thing a CSV file can import. Subclasses set `key`, `label`, and implement the hooks."""
+class ImportTarget(ABC):
+    """One kind of thing a CSV file can import. Subclasses set `key`, `label`, and implement the abstract hooks."""
 
     key: str = ""
     label: str = ""
     description: str = ""
 
+    @abstractmethod
     def columns(self) -> list[ImportColumn]:
-        raise NotImplementedError
+        """The file's columns, in template order."""
 
     def prepare(self, rows: list[dict[str, str]]) -> dict[str, Any]:
         """Load, in a few queries, what validating these rows needs (lookups by external id, picklists...)."""
@@ -90,19 +92,19 @@ class ImportTarget:
         """The identity of a row within the file, for duplicate detection (None: no identity)."""
         return None
 
+    @abstractmethod
     def validate(self, row: dict[str, str], ctx: dict[str, Any]) -> dict[str, Any]:
         """Parse one row into clean values, or raise RowInvalid / ValidationError."""
-        raise NotImplementedError
 
     def finalize(self, valid: list[tuple[int, dict[str, Any]]], ctx: dict[str, Any]) -> list[RowError]:
         """Checks across rows (e.g. a parent defined later in the file); returns errors for rows to drop."""
         return []
 
+    @abstractmethod
     def write(self, line: int, clean: dict[str, Any], ctx: dict[str, Any]) -> str:
         """Upsert one valid row; return "created", "updated" or "unchanged"."""
-        raise NotImplementedError
 
-    def after_write(self, ctx: dict[str, Any]) -> None:
+    def after_write(self, ctx: dict[str, Any]) -> None:  # noqa: B027 (an optional hook: nothing by default)
         """Work left once every row is written (e.g. links to rows further down the file)."""
 
     def template_csv(self) -> str:
