@@ -16,7 +16,7 @@ class SegmentsConfig(AppConfig):
         from segments.services import examples_install_after_migrate
 
         register(NavItem(key="lists", label="Lists", url_name="segments:index", order=40))
-        register_seeder("segments", 30, seed_segments)
+        register_seeder("segments", 95, seed_segments)  # after the pipeline: its lists read metrics
         # Saved account lists become views of the account list.
         register_list_views(account_list_views)
         post_migrate.connect(examples_install_after_migrate, sender=self, dispatch_uid="segments_examples")
