@@ -39,9 +39,12 @@ def test_account_lifecycle_and_bulk_edit(transactional_db, live_server, page: Pa
 
     # Add a contact.
     page.get_by_role("button", name="Add a contact").click()
+    # Bootstrap marks the form "show" once it has finished opening: type and submit only then.
+    expect(page.locator("#add-contact")).to_have_class(re.compile(r"\bshow\b"))
     page.locator("#contact_name").fill("Ann Example")
     page.locator("#contact_email").fill("ann@playwright.example")
-    page.get_by_role("button", name="Add contact").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Add contact").click()
     expect(page.locator("#contacts")).to_contain_text("Ann Example")
 
     # A note.
@@ -51,9 +54,11 @@ def test_account_lifecycle_and_bulk_edit(transactional_db, live_server, page: Pa
 
     # An interaction with the contact.
     page.get_by_role("button", name="Log an interaction").click()
+    expect(page.locator("#add-interaction")).to_have_class(re.compile(r"\bshow\b"))
     page.locator("#interaction_subject").fill("Kick-off call")
     page.locator("#add-interaction").get_by_label("Ann Example").check()
-    page.get_by_role("button", name="Log interaction").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log interaction").click()
     expect(page.locator("#timeline")).to_contain_text("Kick-off call")
 
     # Search the timeline (htmx).
