@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from core.forms import apply_errors
 from metrics import formula, selectors, services
 from metrics.forms import ComputedMetricForm
 from metrics.models import Metric, MetricKind
@@ -35,8 +36,7 @@ def computed_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         try:
             services.metric_save_computed(metric=form.instance)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            apply_errors(form, exc)
         else:
             messages.success(request, f"Metric “{metric.name}” is saved; its values appear after the next daily run.")
             return redirect("metrics:catalogue")

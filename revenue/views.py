@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from core.forms import apply_errors
 from revenue import selectors, services
 from revenue.forms import BaseCurrencyForm, CurrencyForm, ExchangeRateForm
 from revenue.models import Currency, ExchangeRate
@@ -28,11 +29,6 @@ def _page(request: HttpRequest, **forms) -> HttpResponse:
     return render(request, "revenue/currencies.html", context, status=400 if forms else 200)
 
 
-def _errors(form, exc: ValidationError) -> None:
-    for field, errors in exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:
-        form.add_error(field if field in form.fields else None, errors)
-
-
 @team_permission_required(SETTINGS)
 def currencies(request: HttpRequest) -> HttpResponse:
     """Base currency, currencies and their dated exchange rates."""
@@ -47,7 +43,7 @@ def base_currency(request: HttpRequest) -> HttpResponse:
         try:
             services.base_currency_set(code=form.cleaned_data["base_currency"])
         except ValidationError as exc:
-            _errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, "Base currency saved.")
             return redirect("revenue:currencies")
@@ -62,7 +58,7 @@ def currency_add(request: HttpRequest) -> HttpResponse:
         try:
             services.currency_save(**form.cleaned_data)
         except ValidationError as exc:
-            _errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, "Currency saved.")
             return redirect("revenue:currencies")
@@ -92,7 +88,7 @@ def rate_add(request: HttpRequest) -> HttpResponse:
                 code=form.cleaned_data["currency"], date=form.cleaned_data["date"], rate=form.cleaned_data["rate"]
             )
         except ValidationError as exc:
-            _errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, "Exchange rate saved.")
             return redirect("revenue:currencies")

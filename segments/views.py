@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
+from core.forms import apply_errors
 from core.htmx import render_page
 from segments import selectors, services
 from segments.columns import DEFAULT_COLUMNS, annotate_columns, chosen_columns, sort_expression
@@ -83,8 +84,7 @@ def _save(request: HttpRequest, segment: Segment) -> HttpResponse:
                 owner=request.user,
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(None if field not in form.fields else field, errors)
+            apply_errors(form, exc)
         else:
             messages.success(request, f"List “{segment.name}” saved.")
             return redirect(segment)

@@ -14,11 +14,11 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from core.forms import apply_errors, safe_next
 from core.htmx import render_page
 from core.navigation import landing_url
 from team import selectors, services
@@ -39,21 +39,6 @@ from team.models import Invitation, Role, TeamGroup, TeamPermission, User, Works
 MANAGE_USERS = TeamPermission.MANAGE_USERS
 
 
-def _safe_next(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return target
-    return fallback
-
-
-def _apply_form_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 # Sign-in -------------------------------------------------------------------------------------------------------
 
 
@@ -67,7 +52,7 @@ def landing(request: HttpRequest) -> HttpResponse:
 @login_required
 def verify(request: HttpRequest) -> HttpResponse:
     """Second sign-in step for members with an authenticator: a TOTP code or a backup code."""
-    next_url = _safe_next(request, reverse("team:landing"))
+    next_url = safe_next(request, reverse("team:landing"))
     if request.user.is_verified():
         return redirect(next_url)
     form = VerifyForm(request.POST or None)
@@ -221,7 +206,7 @@ def invite(request: HttpRequest) -> HttpResponse:
                 invited_by=request.user,
             )
         except ValidationError as exc:
-            _apply_form_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, f"Invitation sent to {invitation.email}.")
             return redirect("team:members")
@@ -269,7 +254,7 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 by=request.user,
             )
         except ValidationError as exc:
-            _apply_form_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, f"{member.display_name} is saved.")
             return redirect("team:members")

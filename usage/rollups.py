@@ -160,24 +160,6 @@ def usage_day_compute(*, as_of: datetime.date) -> dict[str, int]:
     return counts
 
 
-@transaction.atomic
-def sessions_compute(*, as_of: datetime.date) -> int:
-    """Only the day's sessions (usage_day_compute does them with the roll-ups)."""
-    _load_day_events(as_of)
-    written = _sessions(as_of)
-    _run(f"DROP TABLE {DAY_EVENTS}", [])
-    return written
-
-
-@transaction.atomic
-def usage_rollups_compute(*, as_of: datetime.date) -> dict[str, int]:
-    """Only the day's roll-ups, from sessions already computed (usage_day_compute does both)."""
-    _load_day_events(as_of)
-    counts = _rollups(as_of)
-    _run(f"DROP TABLE {DAY_EVENTS}", [])
-    return counts
-
-
 def _rank_sql(entity: str) -> str:
     """The day's ranks with their trends, in one INSERT.
 

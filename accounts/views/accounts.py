@@ -20,7 +20,8 @@ from django.views.decorators.http import require_POST
 from accounts import forms, panels, selectors, services
 from accounts.models import Account, Contact, DimensionEntity, Document, Note
 from accounts.selectors import AccountView
-from accounts.views.common import account_for_write, apply_errors, can_update, safe_next
+from accounts.views.common import account_for_write, can_update
+from core.forms import apply_errors, safe_next
 from core.htmx import is_partial_request, render_page
 from team.decorators import team_permission_required
 from team.models import TeamPermission

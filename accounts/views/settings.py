@@ -13,7 +13,8 @@ from django.urls import reverse
 
 from accounts import forms, services
 from accounts.models import CustomDimension, InteractionType, Stage, TicketOption, Tier
-from accounts.views.common import CONFIGURE, apply_errors
+from accounts.views.common import CONFIGURE
+from core.forms import apply_errors
 from team.decorators import team_permission_required
 
 

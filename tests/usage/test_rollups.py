@@ -50,8 +50,7 @@ def acme(db):
 
 
 def run_day(day=DAY):
-    rollups.sessions_compute(as_of=day)
-    return rollups.usage_rollups_compute(as_of=day)
+    return rollups.usage_day_compute(as_of=day)
 
 
 def sessions(user="u1"):
