@@ -26,7 +26,6 @@ from decimal import Decimal, InvalidOperation
 from django.db.models import (
     BooleanField,
     Case,
-    Count,
     DateField,
     Exists,
     Expression,
@@ -34,13 +33,10 @@ from django.db.models import (
     F,
     FloatField,
     Func,
-    Max,
-    Min,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
-    Sum,
     Value,
     When,
 )
@@ -353,6 +349,29 @@ class AddDays(Func):
         return f"date({sql}, '{self.days:+d} days')", params
 
 
+WINDOW_FUNCTIONS = {
+    TimeAggregation.SUM: "SUM",
+    TimeAggregation.AVERAGE: "SUM",
+    TimeAggregation.MAX: "MAX",
+    TimeAggregation.MIN: "MIN",
+    TimeAggregation.COUNT: "COUNT",
+}
+
+
+class WindowAggregate(Func):
+    """An aggregate over all the rows of a correlated subquery (one account's window): SQL's plain aggregate, with
+    no GROUP BY, so the database runs a single aggregate node per account instead of a grouped one. Django must
+    not see it as an aggregate, or it would group the subquery."""
+
+    contains_aggregate = False
+    output_field = FloatField()
+
+    def __init__(self, aggregation: str, expression: object, when: Q | None = None) -> None:
+        if when is not None:
+            expression = Case(When(when, then=expression), output_field=FloatField())
+        super().__init__(expression, function=WINDOW_FUNCTIONS[aggregation])
+
+
 class Compiler:
     """Builds the Q of a resolved tree for one entity and one `as_of` date."""
 
@@ -385,15 +404,8 @@ class Compiler:
         rows = self.metric_rows(metric, window)
         if aggregation == TimeAggregation.LATEST:
             return Subquery(rows.order_by("-date").values("value")[:1], output_field=FloatField())
-        func = {
-            TimeAggregation.SUM: Sum,
-            TimeAggregation.AVERAGE: Sum,
-            TimeAggregation.MAX: Max,
-            TimeAggregation.MIN: Min,
-            TimeAggregation.COUNT: Count,
-        }[aggregation]
         value = Subquery(
-            rows.order_by().values("metric_id").annotate(v=func("value")).values("v"), output_field=FloatField()
+            rows.order_by().annotate(v=WindowAggregate(aggregation, F("value"))).values("v"), output_field=FloatField()
         )
         if aggregation not in ZERO_WHEN_EMPTY:
             return value
@@ -537,15 +549,8 @@ class Compiler:
         rows = MetricValue.objects.filter(metric_id=node.metric.pk, account_id=OuterRef("pk")).filter(
             GreaterThanOrEqual(F("date"), prev_start), LessThanOrEqual(F("date"), end)
         )
-        func = {
-            TimeAggregation.SUM: Sum,
-            TimeAggregation.AVERAGE: Sum,
-            TimeAggregation.MAX: Max,
-            TimeAggregation.MIN: Min,
-            TimeAggregation.COUNT: Count,
-        }[node.aggregation]
-        current = func("value", filter=Q(GreaterThanOrEqual(F("date"), start)), output_field=FloatField())
-        before = func("value", filter=Q(LessThan(F("date"), start)), output_field=FloatField())
+        current = WindowAggregate(node.aggregation, F("value"), when=Q(GreaterThanOrEqual(F("date"), start)))
+        before = WindowAggregate(node.aggregation, F("value"), when=Q(LessThan(F("date"), start)))
         if node.aggregation in ZERO_WHEN_EMPTY:
             current = Coalesce(current, Value(0.0), output_field=FloatField())
             before = Coalesce(before, Value(0.0), output_field=FloatField())
@@ -556,9 +561,7 @@ class Compiler:
         holds = ExpressionWrapper(
             Q(GreaterThan(before, 0.0)) & Q(self._percent(node, current, before)), output_field=BooleanField()
         )
-        return Subquery(
-            rows.order_by().values("metric_id").annotate(ok=holds).values("ok"), output_field=BooleanField()
-        )
+        return Subquery(rows.order_by().annotate(ok=holds).values("ok"), output_field=BooleanField())
 
     def _date_q(self, node: RDate) -> Q:
         value = self.field_value(node.spec)

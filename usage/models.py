@@ -93,6 +93,10 @@ class EventCursor(models.Model):
 # The tables below are derived data, rewritten set-based by the pipeline from joins with accounts and contacts:
 # their foreign keys are not database constraints (db_constraint=False), because checking millions of rows at each
 # commit would cost more than the roll-up itself. Deleting an account still removes them (Django's cascade).
+#
+# They carry as few indexes as their readers need: every index is written (and WAL-logged) for each of the ~1 million
+# rows a day adds. The pipeline replaces a whole day at a time, so per-day lookups go through a BRIN index on `date`
+# (PostgreSQL; migration usage 0005), which costs almost nothing to maintain on rows appended in date order.
 
 
 class UsageSession(models.Model):
@@ -104,12 +108,19 @@ class UsageSession(models.Model):
     """
 
     account = models.ForeignKey(
-        "accounts.Account", on_delete=models.CASCADE, db_constraint=False, related_name="usage_sessions"
+        "accounts.Account",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,  # (account, date) below serves the cascade
+        related_name="usage_sessions",
     )
+    # Who the user was at the time; a deleted contact's past sessions keep the id (they are history, and nothing
+    # reads a session's contact but the same day's roll-up).
     contact = models.ForeignKey(
         "accounts.Contact",
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,
         null=True,
         blank=True,
         related_name="usage_sessions",
@@ -123,9 +134,7 @@ class UsageSession(models.Model):
     events = models.PositiveIntegerField()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["date", "account", "user_id", "session_key"], name="usage_session_unique")
-        ]
+        # (date, account, user_id, session_key) is unique by construction (one GROUP BY writes a day).
         indexes = [models.Index(fields=["account", "date"], name="usage_session_account_date")]
 
     def __str__(self) -> str:
@@ -136,7 +145,7 @@ class AccountUsageDaily(models.Model):
     """One account's usage on one UTC day: events, distinct active users, sessions and session time."""
 
     account = models.ForeignKey(
-        "accounts.Account", on_delete=models.CASCADE, db_constraint=False, related_name="usage_days"
+        "accounts.Account", on_delete=models.CASCADE, db_constraint=False, db_index=False, related_name="usage_days"
     )
     date = models.DateField()
     events = models.PositiveIntegerField(default=0)
@@ -146,7 +155,6 @@ class AccountUsageDaily(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["account", "date"], name="usage_account_daily_unique")]
-        indexes = [models.Index(fields=["date"], name="usage_account_daily_date")]
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.date}: {self.events} events"
@@ -156,10 +164,15 @@ class ContactUsageDaily(models.Model):
     """One contact's usage in one account on one UTC day."""
 
     contact = models.ForeignKey(
-        "accounts.Contact", on_delete=models.CASCADE, db_constraint=False, related_name="usage_days"
+        "accounts.Contact", on_delete=models.CASCADE, db_constraint=False, db_index=False, related_name="usage_days"
     )
+    # No index of its own: deleting an account (rare: accounts are soft-deleted) scans this table once.
     account = models.ForeignKey(
-        "accounts.Account", on_delete=models.CASCADE, db_constraint=False, related_name="contact_usage_days"
+        "accounts.Account",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,
+        related_name="contact_usage_days",
     )
     date = models.DateField()
     events = models.PositiveIntegerField(default=0)
@@ -170,7 +183,6 @@ class ContactUsageDaily(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["contact", "account", "date"], name="usage_contact_daily_unique")
         ]
-        indexes = [models.Index(fields=["date"], name="usage_contact_daily_date")]
 
     def __str__(self) -> str:
         return f"{self.contact_id}@{self.account_id} {self.date}"
@@ -180,7 +192,7 @@ class ModuleUsageDaily(models.Model):
     """Time one user spent in one module of the product, in one account on one UTC day."""
 
     account = models.ForeignKey(
-        "accounts.Account", on_delete=models.CASCADE, db_constraint=False, related_name="module_days"
+        "accounts.Account", on_delete=models.CASCADE, db_constraint=False, db_index=False, related_name="module_days"
     )
     date = models.DateField()
     module = models.CharField(max_length=NAME_MAX_LENGTH)
@@ -189,10 +201,8 @@ class ModuleUsageDaily(models.Model):
     events = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["account", "date", "module", "user_id"], name="usage_module_daily_unique")
-        ]
-        indexes = [models.Index(fields=["date"], name="usage_module_daily_date")]
+        # (account, date, module, user_id) is unique by construction (one GROUP BY writes a day).
+        indexes = [models.Index(fields=["account", "date"], name="usage_module_daily_account")]
 
     def __str__(self) -> str:
         return f"{self.module} {self.account_id}/{self.user_id} {self.date}: {self.seconds:.0f}s"
@@ -202,7 +212,7 @@ class FeatureUsageDaily(models.Model):
     """How many times one user used one feature, in one account on one UTC day."""
 
     account = models.ForeignKey(
-        "accounts.Account", on_delete=models.CASCADE, db_constraint=False, related_name="feature_days"
+        "accounts.Account", on_delete=models.CASCADE, db_constraint=False, db_index=False, related_name="feature_days"
     )
     date = models.DateField()
     feature = models.CharField(max_length=NAME_MAX_LENGTH)
@@ -211,12 +221,8 @@ class FeatureUsageDaily(models.Model):
     count = models.FloatField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["account", "date", "feature", "module", "user_id"], name="usage_feature_daily_unique"
-            )
-        ]
-        indexes = [models.Index(fields=["date"], name="usage_feature_daily_date")]
+        # (account, date, feature, module, user_id) is unique by construction (one GROUP BY writes a day).
+        indexes = [models.Index(fields=["account", "date"], name="usage_feature_daily_account")]
 
     def __str__(self) -> str:
         return f"{self.feature} {self.account_id}/{self.user_id} {self.date}: {self.count:g}"
@@ -229,7 +235,13 @@ class ActivityEntity(models.TextChoices):
 
 class ActivityRank(models.Model):
     """The daily activity rank (0-100 percentile of session time over 30 days) of an account or a contact, and the
-    sign of its 30-day trend."""
+    sign of its 30-day trend.
+
+    Each row also keeps the least-squares sums over the ranks of its 30-day window (day number x counted from
+    2000-01-01, rank y in thousandths), as exact integers, so that the next day's trend is this row's sums plus the
+    new rank minus the one that left the window, instead of a pass over 30 days of ranks. A row with `trend_n` 0
+    has no sums (written before they existed): the next day recomputes them from the stored ranks.
+    """
 
     entity = models.CharField(max_length=10, choices=ActivityEntity.choices)
     object_id = models.BigIntegerField()
@@ -237,12 +249,18 @@ class ActivityRank(models.Model):
     seconds_30d = models.FloatField()
     rank = models.FloatField()
     trend = models.SmallIntegerField(default=0, help_text="-1 falling, 0 flat, 1 rising.")
+    trend_n = models.PositiveSmallIntegerField(default=0)
+    trend_sx = models.BigIntegerField(default=0)
+    trend_sy = models.BigIntegerField(default=0)
+    trend_sxy = models.BigIntegerField(default=0)
 
     class Meta:
+        # Date before object: a day's rows are appended at the end of the index, and days are what the pipeline
+        # and the pages read (the latest day, yesterday's ranks, the rank that leaves the window, and the ranks
+        # of an object whose sums are rebuilt, probed day by day).
         constraints = [
-            models.UniqueConstraint(fields=["entity", "object_id", "date"], name="usage_activity_rank_unique")
+            models.UniqueConstraint(fields=["entity", "date", "object_id"], name="usage_activity_rank_day_unique")
         ]
-        indexes = [models.Index(fields=["entity", "date"], name="usage_activity_rank_day")]
 
     def __str__(self) -> str:
         return f"{self.entity} {self.object_id} {self.date}: {self.rank:.0f}"

@@ -61,31 +61,48 @@ def _analyze(*tables: str) -> None:
             _run(f"ANALYZE {table}", [])
 
 
+DAY_SESSIONS = "usage_day_sessions"
+
+
 def _sessions(as_of: datetime.date) -> int:
+    """The day's sessions, built in a temporary table (with the contact each belongs to) that the roll-ups read,
+    then stored."""
     _delete_day("usage_usagesession", as_of)
     span_or_module_time = greatest(
         "MAX(k.ts) - MIN(k.ts)", "COALESCE(SUM(CASE WHEN k.action = 'moduleEnd' THEN k.duration_ms END), 0) / 1000.0"
     )
-    sql = f"""
-    WITH gapped AS (
-        SELECT ev.*, CASE WHEN ev.session_id <> '' THEN 0
-            WHEN LAG(ev.ts) OVER w IS NULL OR ev.ts - LAG(ev.ts) OVER w >= %s THEN 1 ELSE 0 END AS is_new
-        FROM {DAY_EVENTS} ev WINDOW w AS (PARTITION BY ev.account_pk, ev.user_id, ev.session_id ORDER BY ev.ts)
-    ),
-    keyed AS (
-        SELECT gapped.*, CASE WHEN session_id <> '' THEN 'c:' || session_id ELSE 'g:' || CAST(SUM(is_new) OVER (
-            PARTITION BY account_pk, user_id, session_id ORDER BY ts ROWS UNBOUNDED PRECEDING) AS VARCHAR(20)) END
-            AS session_key
-        FROM gapped
+    _run(f"DROP TABLE IF EXISTS {DAY_SESSIONS}", [])
+    _run(
+        f"""
+        CREATE TEMPORARY TABLE {DAY_SESSIONS} AS
+        WITH gapped AS (
+            SELECT ev.*, CASE WHEN ev.session_id <> '' THEN 0
+                WHEN LAG(ev.ts) OVER w IS NULL OR ev.ts - LAG(ev.ts) OVER w >= %s THEN 1 ELSE 0 END AS is_new
+            FROM {DAY_EVENTS} ev WINDOW w AS (PARTITION BY ev.account_pk, ev.user_id, ev.session_id ORDER BY ev.ts)
+        ),
+        keyed AS (
+            SELECT gapped.*, CASE WHEN session_id <> '' THEN 'c:' || session_id ELSE 'g:' || CAST(SUM(is_new) OVER (
+                PARTITION BY account_pk, user_id, session_id ORDER BY ts ROWS UNBOUNDED PRECEDING) AS VARCHAR(20))
+                END AS session_key
+            FROM gapped
+        )
+        SELECT k.account_pk, MAX(k.contact_pk) AS contact_pk, k.user_id, k.session_key,
+            MIN(k.occurred_at) AS started_at, MAX(k.occurred_at) AS ended_at,
+            COALESCE(MAX(CASE WHEN k.action = 'sessionSync' THEN k.duration_ms END) / 1000.0, {span_or_module_time})
+                AS seconds,
+            COUNT(*) AS events
+        FROM keyed k GROUP BY k.account_pk, k.user_id, k.session_key
+        """,
+        [SESSION_GAP_SECONDS],
     )
-    INSERT INTO usage_usagesession
-        (account_id, contact_id, user_id, date, session_key, started_at, ended_at, seconds, events)
-    SELECT k.account_pk, MAX(k.contact_pk), k.user_id, %s, k.session_key, MIN(k.occurred_at), MAX(k.occurred_at),
-        COALESCE(MAX(CASE WHEN k.action = 'sessionSync' THEN k.duration_ms END) / 1000.0, {span_or_module_time}),
-        COUNT(*)
-    FROM keyed k GROUP BY k.account_pk, k.user_id, k.session_key
-    """
-    return _run(sql, [SESSION_GAP_SECONDS, date_param(as_of)])
+    _analyze(DAY_SESSIONS)
+    return _run(
+        "INSERT INTO usage_usagesession "
+        "(account_id, contact_id, user_id, date, session_key, started_at, ended_at, seconds, events) "
+        f"SELECT account_pk, contact_pk, user_id, %s, session_key, started_at, ended_at, seconds, events "
+        f"FROM {DAY_SESSIONS}",
+        [date_param(as_of)],
+    )
 
 
 def _rollups(as_of: datetime.date) -> dict[str, int]:
@@ -100,14 +117,13 @@ def _rollups(as_of: datetime.date) -> dict[str, int]:
             FROM {DAY_EVENTS} GROUP BY account_pk
         ),
         per_session AS (
-            SELECT account_id, COUNT(*) AS sessions, SUM(seconds) AS seconds FROM usage_usagesession
-            WHERE date = %s GROUP BY account_id
+            SELECT account_pk, COUNT(*) AS sessions, SUM(seconds) AS seconds FROM {DAY_SESSIONS} GROUP BY account_pk
         )
         INSERT INTO usage_accountusagedaily (account_id, date, events, active_users, sessions, session_seconds)
         SELECT p.account_pk, %s, p.events, p.users, COALESCE(s.sessions, 0), COALESCE(s.seconds, 0)
-        FROM per_account p LEFT JOIN per_session s ON s.account_id = p.account_pk
+        FROM per_account p LEFT JOIN per_session s ON s.account_pk = p.account_pk
         """,
-        [day, day],
+        [day],
     )
     counts["contacts"] = _run(
         f"""
@@ -116,14 +132,14 @@ def _rollups(as_of: datetime.date) -> dict[str, int]:
             WHERE contact_pk IS NOT NULL GROUP BY contact_pk, account_pk
         ),
         per_session AS (
-            SELECT contact_id, account_id, COUNT(*) AS sessions, SUM(seconds) AS seconds FROM usage_usagesession
-            WHERE date = %s AND contact_id IS NOT NULL GROUP BY contact_id, account_id
+            SELECT contact_pk, account_pk, COUNT(*) AS sessions, SUM(seconds) AS seconds FROM {DAY_SESSIONS}
+            WHERE contact_pk IS NOT NULL GROUP BY contact_pk, account_pk
         )
         INSERT INTO usage_contactusagedaily (contact_id, account_id, date, events, sessions, session_seconds)
         SELECT p.contact_pk, p.account_pk, %s, p.events, COALESCE(s.sessions, 0), COALESCE(s.seconds, 0)
-        FROM per_contact p LEFT JOIN per_session s ON s.contact_id = p.contact_pk AND s.account_id = p.account_pk
+        FROM per_contact p LEFT JOIN per_session s ON s.contact_pk = p.contact_pk AND s.account_pk = p.account_pk
         """,
-        [day, day],
+        [day],
     )
     counts["modules"] = _run(
         f"""
@@ -156,45 +172,134 @@ def usage_day_compute(*, as_of: datetime.date) -> dict[str, int]:
     counts["sessions"] = _sessions(as_of)
     counts.update(_rollups(as_of))
     _run(f"DROP TABLE {DAY_EVENTS}", [])
+    _run(f"DROP TABLE {DAY_SESSIONS}", [])
     _analyze("usage_usagesession", "usage_accountusagedaily", "usage_contactusagedaily")
     return counts
 
 
-def _rank_sql(entity: str) -> str:
-    """The day's ranks with their trends, in one INSERT.
+DAY_RANKS = "usage_day_ranks"
+X_ORIGIN = datetime.date(2000, 1, 1)
+Y_SCALE = 1000
 
-    Per-entity session seconds over the window, ranked among active peers (non-churned, some session time). The
-    trend is the sign of the least-squares slope through the earlier ranks of the window plus today's:
-    sign(n * sum(xy) - sum(x) * sum(y)), with x counting days from the first day of the window.
-    """
+
+def _x(day: datetime.date) -> int:
+    return (day - X_ORIGIN).days
+
+
+def _rank_day(entity: str, as_of: datetime.date) -> int:
+    """One entity's ranks for the day, in a temporary table: per-entity session seconds over the 30-day window,
+    ranked among active peers (non-churned, some session time)."""
     if entity == "account":
         table, column = "usage_accountusagedaily", "account_id"
     else:
         table, column = "usage_contactusagedaily", "contact_id"
-    x = days_between("r.date", "%s")
-    return f"""
-    WITH s AS (
-        SELECT u.{column} AS object_id, SUM(u.session_seconds) AS seconds FROM {table} u
-        JOIN accounts_account a ON a.id = u.account_id
-        WHERE u.date > %s AND u.date <= %s AND a.is_deleted = FALSE AND (a.churned_on IS NULL OR a.churned_on > %s)
-        GROUP BY u.{column}
-    ),
-    ranked AS (
+    day = date_param(as_of)
+    _run(f"DROP TABLE IF EXISTS {DAY_RANKS}", [])
+    ranked = _run(
+        f"""
+        CREATE TEMPORARY TABLE {DAY_RANKS} AS
+        WITH s AS (
+            SELECT u.{column} AS object_id, SUM(u.session_seconds) AS seconds FROM {table} u
+            JOIN accounts_account a ON a.id = u.account_id
+            WHERE u.date > %s AND u.date <= %s AND a.is_deleted = FALSE AND (a.churned_on IS NULL OR a.churned_on > %s)
+            GROUP BY u.{column}
+        )
         SELECT object_id, seconds, 100.0 * (RANK() OVER (ORDER BY seconds) - 1) / COUNT(*) OVER () AS rank
         FROM s WHERE seconds > 0
-    ),
-    earlier AS (
-        SELECT r.object_id, COUNT(*) AS n, SUM({x}) AS sx, SUM(r.rank) AS sy, SUM({x} * r.rank) AS sxy
-        FROM usage_activityrank r WHERE r.entity = %s AND r.date > %s AND r.date < %s GROUP BY r.object_id
-    ),
-    fitted AS (
-        SELECT ranked.*, COALESCE(e.n, 0) + 1 AS n, COALESCE(e.sx, 0) + %s AS sx,
-            COALESCE(e.sy, 0) + ranked.rank AS sy, COALESCE(e.sxy, 0) + %s * ranked.rank AS sxy
-        FROM ranked LEFT JOIN earlier e ON e.object_id = ranked.object_id
+        """,
+        [date_param(as_of - datetime.timedelta(days=RANK_WINDOW_DAYS)), day, day],
     )
-    INSERT INTO usage_activityrank (entity, object_id, date, seconds_30d, rank, trend)
-    SELECT %s, object_id, %s, seconds, rank, CASE WHEN n < 2 THEN 0
-        WHEN n * sxy - sx * sy > 1e-9 THEN 1 WHEN n * sxy - sx * sy < -1e-9 THEN -1 ELSE 0 END
+    _analyze(DAY_RANKS)
+    return ranked
+
+
+RANK_SUMS = "usage_rank_sums"
+RANK_MISSING = "usage_rank_missing"
+
+
+def _nested_loops_only(sql: str, params: list) -> int:
+    """Run one statement with hash and merge joins off (PostgreSQL), for a join that must probe an index per outer
+    row: the planner cannot know that a few thousand rows will match out of millions."""
+    if connection.vendor != "postgresql":
+        return _run(sql, params)
+    _run("SET LOCAL enable_hashjoin = off", [])
+    _run("SET LOCAL enable_mergejoin = off", [])
+    try:
+        return _run(sql, params)
+    finally:
+        _run("SET LOCAL enable_hashjoin = on", [])
+        _run("SET LOCAL enable_mergejoin = on", [])
+
+
+def _trend_sums(entity: str, as_of: datetime.date) -> None:
+    """The least-squares sums over the earlier ranks of each ranked object's window, in a temporary table.
+
+    Objects ranked yesterday: yesterday's sums minus the rank that leaves the window. Others (back after a gap, or
+    with rows written before the sums existed): summed from the window's stored ranks, probed per object and day.
+    """
+    leaving_day = as_of - datetime.timedelta(days=RANK_WINDOW_DAYS)
+    y = f"CAST(ROUND(l.rank * {Y_SCALE}) AS BIGINT)"
+    x_leaving = _x(leaving_day)
+    _run(f"DROP TABLE IF EXISTS {RANK_SUMS}", [])
+    _run(
+        f"""
+        CREATE TEMPORARY TABLE {RANK_SUMS} AS
+        SELECT t.object_id,
+            p.trend_n - CASE WHEN l.id IS NULL THEN 0 ELSE 1 END AS n,
+            p.trend_sx - CASE WHEN l.id IS NULL THEN 0 ELSE %s END AS sx,
+            p.trend_sy - COALESCE({y}, 0) AS sy,
+            p.trend_sxy - COALESCE({y}, 0) * %s AS sxy
+        FROM {DAY_RANKS} t
+        JOIN usage_activityrank p ON p.entity = %s AND p.date = %s AND p.object_id = t.object_id AND p.trend_n > 0
+        LEFT JOIN usage_activityrank l ON l.entity = %s AND l.date = %s AND l.object_id = t.object_id
+        """,
+        [
+            x_leaving,
+            x_leaving,
+            entity,
+            date_param(as_of - datetime.timedelta(days=1)),
+            entity,
+            date_param(leaving_day),
+        ],
+    )
+    _run(f"DROP TABLE IF EXISTS {RANK_MISSING}", [])
+    missing = _run(
+        f"CREATE TEMPORARY TABLE {RANK_MISSING} AS SELECT t.object_id FROM {DAY_RANKS} t "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {RANK_SUMS} s WHERE s.object_id = t.object_id)",
+        [],
+    )
+    if not missing:
+        return
+    _analyze(RANK_MISSING)
+    days = [date_param(as_of - datetime.timedelta(days=back)) for back in range(1, RANK_WINDOW_DAYS)]
+    x = days_between("r.date", "%s")
+    y = f"CAST(ROUND(r.rank * {Y_SCALE}) AS BIGINT)"
+    origin = date_param(X_ORIGIN)
+    _nested_loops_only(
+        f"""
+        INSERT INTO {RANK_SUMS} (object_id, n, sx, sy, sxy)
+        SELECT m.object_id, COUNT(*), SUM({x}), SUM({y}), SUM({x} * {y})
+        FROM {RANK_MISSING} m JOIN usage_activityrank r ON r.entity = %s
+            AND r.date IN ({", ".join(["%s"] * len(days))}) AND r.object_id = m.object_id
+        GROUP BY m.object_id
+        """,
+        [origin, origin, entity, *days],
+    )
+
+
+def _trend_sql() -> str:
+    """The INSERT of the day's ranks, with their trend and the sums the next day starts from."""
+    return f"""
+    WITH fitted AS (
+        SELECT t.object_id, t.seconds, t.rank, COALESCE(s.n, 0) + 1 AS n, COALESCE(s.sx, 0) + %s AS sx,
+            COALESCE(s.sy, 0) + CAST(ROUND(t.rank * {Y_SCALE}) AS BIGINT) AS sy,
+            COALESCE(s.sxy, 0) + %s * CAST(ROUND(t.rank * {Y_SCALE}) AS BIGINT) AS sxy
+        FROM {DAY_RANKS} t LEFT JOIN {RANK_SUMS} s ON s.object_id = t.object_id
+    )
+    INSERT INTO usage_activityrank
+        (entity, object_id, date, seconds_30d, rank, trend, trend_n, trend_sx, trend_sy, trend_sxy)
+    SELECT %s, object_id, %s, seconds, rank,
+        CASE WHEN n < 2 OR n * sxy = sx * sy THEN 0 WHEN n * sxy > sx * sy THEN 1 ELSE -1 END, n, sx, sy, sxy
     FROM fitted
     """
 
@@ -204,17 +309,17 @@ def activity_ranks_compute(*, as_of: datetime.date) -> dict[str, int]:
     """Rank accounts and contacts by session time over the last 30 days, among active peers, with their trends.
 
     rank = 100 x (peers with strictly less time) / peers. The trend is the sign of the slope of a least-squares
-    line through the last 30 daily ranks (no trend with fewer than two).
+    line through the last 30 daily ranks (no trend with fewer than two): sign(n * sum(xy) - sum(x) * sum(y)), with
+    x the day number and y the rank in thousandths, summed exactly as integers and carried from day to day.
     """
     day = date_param(as_of)
-    window_start = date_param(as_of - datetime.timedelta(days=RANK_WINDOW_DAYS))
-    # x counts days from the first day of the window, so today's x is the window's length minus one.
-    x_origin = date_param(as_of - datetime.timedelta(days=RANK_WINDOW_DAYS - 1))
-    today_x = RANK_WINDOW_DAYS - 1
     counts = {}
     for entity in ("account", "contact"):
         _run("DELETE FROM usage_activityrank WHERE entity = %s AND date = %s", [entity, day])
-        params = [window_start, day, day, x_origin, x_origin, entity, window_start, day, today_x, today_x]
-        counts[entity] = _run(_rank_sql(entity), [*params, entity, day])
+        _rank_day(entity, as_of)
+        _trend_sums(entity, as_of)
+        counts[entity] = _run(_trend_sql(), [_x(as_of), _x(as_of), entity, day])
+        for table in (DAY_RANKS, RANK_SUMS, RANK_MISSING):
+            _run(f"DROP TABLE IF EXISTS {table}", [])
     _analyze("usage_activityrank")
     return counts

@@ -188,6 +188,82 @@ def test_the_trend_is_the_sign_of_the_slope_of_30_daily_ranks(db, direction, exp
     assert rank.trend == expected
 
 
+def _slope_sign(points: list[tuple[int, int]]) -> int:
+    """The sign of the least-squares slope through (x, y) points, computed the textbook way (means first)."""
+    if len(points) < 2:
+        return 0
+    mean_x = sum(x for x, _ in points) / len(points)
+    mean_y = sum(y for _, y in points) / len(points)
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in points)
+    return 0 if abs(slope) < 1e-9 else (1 if slope > 0 else -1)
+
+
+def _usage_pattern(accounts, day_index):
+    """Varied usage over 45 days: steady, rising, falling, a comeback after 35 silent days, and a churn spell."""
+    steady, rising, falling, comeback, churner = accounts
+    seconds = {steady: 300, rising: 50 + 20 * day_index, falling: 1200 - 25 * day_index, churner: 400}
+    if day_index in (2, 3) or day_index >= 38:
+        seconds[comeback] = 900 - day_index
+    return seconds
+
+
+def test_trend_sums_carried_day_to_day_equal_the_ranks_of_each_window(db):
+    """Each day's trend comes from yesterday's sums plus today's rank minus the one leaving the window; the sums
+    and the trend must equal those recomputed from the stored ranks of the window, through gaps (an account back
+    after 35 silent days, one whose churn date is set and cleared) and as ranks leave the window."""
+    accounts = [Account.objects.create(account_id=f"t{i}", name=f"t{i}") for i in range(5)]
+    churner = accounts[4]
+    start = DAY - datetime.timedelta(days=44)
+    for index in range(45):
+        day = start + datetime.timedelta(days=index)
+        for account, seconds in _usage_pattern(accounts, index).items():
+            _usage(account, day, seconds)
+        churner.churned_on = day if 20 <= index < 24 else None
+        churner.save(update_fields=["churned_on"])
+        rollups.activity_ranks_compute(as_of=day)
+    checked = 0
+    for row in ActivityRank.objects.filter(entity="account"):
+        window = ActivityRank.objects.filter(
+            entity="account",
+            object_id=row.object_id,
+            date__gt=row.date - datetime.timedelta(days=30),
+            date__lte=row.date,
+        )
+        points = [((r.date - datetime.date(2000, 1, 1)).days, round(r.rank * 1000)) for r in window]
+        assert (row.trend_n, row.trend_sx, row.trend_sy, row.trend_sxy) == (
+            len(points),
+            sum(x for x, _ in points),
+            sum(y for _, y in points),
+            sum(x * y for x, y in points),
+        ), row
+        assert row.trend == _slope_sign(points), row
+        checked += 1
+    assert checked > 150
+    last = dict(ActivityRank.objects.filter(date=DAY).values_list("object_id", "trend"))
+    _, rising, falling, comeback, _ = (a.pk for a in accounts)
+    assert (last[rising], last[falling]) == (1, -1)
+    # Used on days 2-3, ranked until day 32, silent, back from day 38: its sums were rebuilt on day 38 from the
+    # stored ranks, and on the last day its window holds days 15-32 and 38-44.
+    assert ActivityRank.objects.get(object_id=comeback, date=DAY).trend_n == 18 + 7
+
+
+def test_ranks_written_without_sums_are_summed_from_the_stored_ranks(db):
+    """Rows from before the trend sums existed (trend_n 0) make the next day rebuild them from the window."""
+    accounts = [Account.objects.create(account_id=f"t{i}", name=f"t{i}") for i in range(5)]
+    start = DAY - datetime.timedelta(days=9)
+    for index in range(10):
+        day = start + datetime.timedelta(days=index)
+        for account, seconds in _usage_pattern(accounts, index + 30).items():
+            _usage(account, day, seconds)
+        rollups.activity_ranks_compute(as_of=day)
+    carried = list(ActivityRank.objects.filter(date=DAY).order_by("object_id").values_list("trend_sxy", "trend"))
+    ActivityRank.objects.filter(date__lt=DAY).update(trend_n=0, trend_sx=0, trend_sy=0, trend_sxy=0)
+    rollups.activity_ranks_compute(as_of=DAY)
+    rebuilt = list(ActivityRank.objects.filter(date=DAY).order_by("object_id").values_list("trend_sxy", "trend"))
+    assert rebuilt == carried
+    assert {trend for _, trend in rebuilt} == {-1, 0, 1}
+
+
 def test_contacts_are_ranked_too(acme):
     contacts = {c.user_id: c for c in Contact.objects.all()}
     for user, seconds in {"u1": 30, "u2": 90}.items():
