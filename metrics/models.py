@@ -88,10 +88,11 @@ class MetricValue(models.Model):
     Derived data written set-based by the pipeline: its foreign keys are not database constraints (checking millions
     of rows at each commit would cost more than computing them); deletes still cascade through Django.
 
-    Two indexes besides the key, because each costs every daily write: (metric, date) for a day's values, and
-    (account, metric, date), unique, which on PostgreSQL carries `value` so that a per-account window (lists,
-    charts) is an index-only scan; it also serves deleting an account. It is created by migration metrics 0003, not
-    declared here, because SQLite has no INCLUDE.
+    Two indexes besides the key, because each costs every daily write, and both lead with the metric so that one
+    metric's day of values lands in one region of each: (metric, date) for a day's values, and (metric, account,
+    date), unique, which on PostgreSQL carries `value` so that a per-account window (lists, charts) is an index-only
+    scan. It is created by migration metrics 0003, not declared here, because SQLite has no INCLUDE. Purging an
+    account scans the table.
     """
 
     metric = models.ForeignKey(
@@ -134,7 +135,7 @@ class MetricCurrent(models.Model):
     as_of = models.DateField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["account", "metric"], name="metric_current_account_unique")]
+        constraints = [models.UniqueConstraint(fields=["metric", "account"], name="metric_current_unique")]
         indexes = [models.Index(fields=["metric", "value"], name="metric_current_metric_value")]
 
     def __str__(self) -> str:
