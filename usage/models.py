@@ -95,8 +95,8 @@ class EventCursor(models.Model):
 # commit would cost more than the roll-up itself. Deleting an account still removes them (Django's cascade).
 #
 # They carry as few indexes as their readers need: every index is written (and WAL-logged) for each of the ~1 million
-# rows a day adds. The pipeline replaces a whole day at a time, so per-day lookups go through a BRIN index on `date`
-# (PostgreSQL; migration usage 0005), which costs almost nothing to maintain on rows appended in date order.
+# rows a day adds. The pipeline replaces a whole day at a time, so the roll-ups' per-day lookups go through a BRIN
+# index on `date` (PostgreSQL; migration usage 0005), which costs almost nothing on rows appended in date order.
 
 
 class UsageSession(models.Model):

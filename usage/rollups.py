@@ -17,8 +17,15 @@ SESSION_GAP_SECONDS = 30 * 60
 RANK_WINDOW_DAYS = 30
 USAGE_ACTIONS = ("sessionSync", "moduleEnd", "feature")
 
-
+# Temporary tables (not WAL-logged) the steps stage their intermediate results in.
 DAY_EVENTS = "usage_day_events"
+DAY_SESSIONS = "usage_day_sessions"
+DAY_RANKS = "usage_day_ranks"
+RANK_SUMS = "usage_rank_sums"
+RANK_MISSING = "usage_rank_missing"
+# Trend sums: x is the day number from X_ORIGIN, y the rank in thousandths, so every sum is an exact integer.
+X_ORIGIN = datetime.date(2000, 1, 1)
+Y_SCALE = 1000
 
 
 def _load_day_events(as_of: datetime.date) -> int:
@@ -61,9 +68,6 @@ def _analyze(*tables: str) -> None:
             _run(f"ANALYZE {table}", [])
 
 
-DAY_SESSIONS = "usage_day_sessions"
-
-
 def _sessions(as_of: datetime.date) -> int:
     """The day's sessions, built in a temporary table (with the contact each belongs to) that the roll-ups read,
     then stored."""
@@ -99,7 +103,7 @@ def _sessions(as_of: datetime.date) -> int:
     return _run(
         "INSERT INTO usage_usagesession "
         "(account_id, contact_id, user_id, date, session_key, started_at, ended_at, seconds, events) "
-        f"SELECT account_pk, contact_pk, user_id, %s, session_key, started_at, ended_at, seconds, events "
+        "SELECT account_pk, contact_pk, user_id, %s, session_key, started_at, ended_at, seconds, events "
         f"FROM {DAY_SESSIONS}",
         [date_param(as_of)],
     )
@@ -177,16 +181,16 @@ def usage_day_compute(*, as_of: datetime.date) -> dict[str, int]:
     return counts
 
 
-DAY_RANKS = "usage_day_ranks"
-X_ORIGIN = datetime.date(2000, 1, 1)
-Y_SCALE = 1000
-
-
 def _x(day: datetime.date) -> int:
     return (day - X_ORIGIN).days
 
 
-def _rank_day(entity: str, as_of: datetime.date) -> int:
+def _y(alias: str) -> str:
+    """SQL for the rank of row `alias` in thousandths, as the integer the trend sums add up."""
+    return f"CAST(ROUND({alias}.rank * {Y_SCALE}) AS BIGINT)"
+
+
+def _rank_day(entity: str, as_of: datetime.date) -> None:
     """One entity's ranks for the day, in a temporary table: per-entity session seconds over the 30-day window,
     ranked among active peers (non-churned, some session time)."""
     if entity == "account":
@@ -195,7 +199,7 @@ def _rank_day(entity: str, as_of: datetime.date) -> int:
         table, column = "usage_contactusagedaily", "contact_id"
     day = date_param(as_of)
     _run(f"DROP TABLE IF EXISTS {DAY_RANKS}", [])
-    ranked = _run(
+    _run(
         f"""
         CREATE TEMPORARY TABLE {DAY_RANKS} AS
         WITH s AS (
@@ -210,11 +214,6 @@ def _rank_day(entity: str, as_of: datetime.date) -> int:
         [date_param(as_of - datetime.timedelta(days=RANK_WINDOW_DAYS)), day, day],
     )
     _analyze(DAY_RANKS)
-    return ranked
-
-
-RANK_SUMS = "usage_rank_sums"
-RANK_MISSING = "usage_rank_missing"
 
 
 def _nested_loops_only(sql: str, params: list) -> int:
@@ -238,7 +237,6 @@ def _trend_sums(entity: str, as_of: datetime.date) -> None:
     with rows written before the sums existed): summed from the window's stored ranks, probed per object and day.
     """
     leaving_day = as_of - datetime.timedelta(days=RANK_WINDOW_DAYS)
-    y = f"CAST(ROUND(l.rank * {Y_SCALE}) AS BIGINT)"
     x_leaving = _x(leaving_day)
     _run(f"DROP TABLE IF EXISTS {RANK_SUMS}", [])
     _run(
@@ -247,8 +245,8 @@ def _trend_sums(entity: str, as_of: datetime.date) -> None:
         SELECT t.object_id,
             p.trend_n - CASE WHEN l.id IS NULL THEN 0 ELSE 1 END AS n,
             p.trend_sx - CASE WHEN l.id IS NULL THEN 0 ELSE %s END AS sx,
-            p.trend_sy - COALESCE({y}, 0) AS sy,
-            p.trend_sxy - COALESCE({y}, 0) * %s AS sxy
+            p.trend_sy - COALESCE({_y("l")}, 0) AS sy,
+            p.trend_sxy - COALESCE({_y("l")}, 0) * %s AS sxy
         FROM {DAY_RANKS} t
         JOIN usage_activityrank p ON p.entity = %s AND p.date = %s AND p.object_id = t.object_id AND p.trend_n > 0
         LEFT JOIN usage_activityrank l ON l.entity = %s AND l.date = %s AND l.object_id = t.object_id
@@ -272,8 +270,7 @@ def _trend_sums(entity: str, as_of: datetime.date) -> None:
         return
     _analyze(RANK_MISSING)
     days = [date_param(as_of - datetime.timedelta(days=back)) for back in range(1, RANK_WINDOW_DAYS)]
-    x = days_between("r.date", "%s")
-    y = f"CAST(ROUND(r.rank * {Y_SCALE}) AS BIGINT)"
+    x, y = days_between("r.date", "%s"), _y("r")
     origin = date_param(X_ORIGIN)
     _nested_loops_only(
         f"""
@@ -287,21 +284,23 @@ def _trend_sums(entity: str, as_of: datetime.date) -> None:
     )
 
 
-def _trend_sql() -> str:
-    """The INSERT of the day's ranks, with their trend and the sums the next day starts from."""
-    return f"""
-    WITH fitted AS (
-        SELECT t.object_id, t.seconds, t.rank, COALESCE(s.n, 0) + 1 AS n, COALESCE(s.sx, 0) + %s AS sx,
-            COALESCE(s.sy, 0) + CAST(ROUND(t.rank * {Y_SCALE}) AS BIGINT) AS sy,
-            COALESCE(s.sxy, 0) + %s * CAST(ROUND(t.rank * {Y_SCALE}) AS BIGINT) AS sxy
-        FROM {DAY_RANKS} t LEFT JOIN {RANK_SUMS} s ON s.object_id = t.object_id
+def _ranks_store(entity: str, as_of: datetime.date) -> int:
+    """Store the day's ranks, with their trend and the sums the next day starts from."""
+    return _run(
+        f"""
+        WITH fitted AS (
+            SELECT t.object_id, t.seconds, t.rank, COALESCE(s.n, 0) + 1 AS n, COALESCE(s.sx, 0) + %s AS sx,
+                COALESCE(s.sy, 0) + {_y("t")} AS sy, COALESCE(s.sxy, 0) + %s * {_y("t")} AS sxy
+            FROM {DAY_RANKS} t LEFT JOIN {RANK_SUMS} s ON s.object_id = t.object_id
+        )
+        INSERT INTO usage_activityrank
+            (entity, object_id, date, seconds_30d, rank, trend, trend_n, trend_sx, trend_sy, trend_sxy)
+        SELECT %s, object_id, %s, seconds, rank,
+            CASE WHEN n < 2 OR n * sxy = sx * sy THEN 0 WHEN n * sxy > sx * sy THEN 1 ELSE -1 END, n, sx, sy, sxy
+        FROM fitted
+        """,
+        [_x(as_of), _x(as_of), entity, date_param(as_of)],
     )
-    INSERT INTO usage_activityrank
-        (entity, object_id, date, seconds_30d, rank, trend, trend_n, trend_sx, trend_sy, trend_sxy)
-    SELECT %s, object_id, %s, seconds, rank,
-        CASE WHEN n < 2 OR n * sxy = sx * sy THEN 0 WHEN n * sxy > sx * sy THEN 1 ELSE -1 END, n, sx, sy, sxy
-    FROM fitted
-    """
 
 
 @transaction.atomic
@@ -318,7 +317,7 @@ def activity_ranks_compute(*, as_of: datetime.date) -> dict[str, int]:
         _run("DELETE FROM usage_activityrank WHERE entity = %s AND date = %s", [entity, day])
         _rank_day(entity, as_of)
         _trend_sums(entity, as_of)
-        counts[entity] = _run(_trend_sql(), [_x(as_of), _x(as_of), entity, day])
+        counts[entity] = _ranks_store(entity, as_of)
         for table in (DAY_RANKS, RANK_SUMS, RANK_MISSING):
             _run(f"DROP TABLE IF EXISTS {table}", [])
     _analyze("usage_activityrank")
