@@ -93,15 +93,25 @@ def _window_start(day: datetime.date, days: int = 30) -> object:
     return date_param(day - datetime.timedelta(days=days - 1))
 
 
+def _distinct_per_ancestor(pairs: str) -> str:
+    """SQL counting, per account and its descendants, the distinct values of `pairs` (SQL answering distinct
+    (account_id, item) rows): the pairs are de-duplicated before the tree multiplies them, and counted with a
+    hashed DISTINCT rather than COUNT(DISTINCT ...), which sorts."""
+    return (
+        f"WITH RECURSIVE {account_tree_cte()}, pairs AS ({pairs}) "
+        "SELECT ancestor_id AS account_id, COUNT(*) AS value FROM ("
+        "SELECT DISTINCT t.ancestor_id, p.item FROM pairs p JOIN tree t ON t.account_id = p.account_id) d "
+        "GROUP BY ancestor_id"
+    )
+
+
 def _monthly_active_users(day: datetime.date) -> tuple[str, list]:
     """Distinct users with a session in the 30 days ending on the day, over the account and its descendants."""
-    sql = (
-        f"WITH RECURSIVE {account_tree_cte()} "
-        "SELECT t.ancestor_id AS account_id, COUNT(DISTINCT s.user_id) AS value FROM usage_usagesession s "
-        "JOIN tree t ON t.account_id = s.account_id WHERE s.date >= %s AND s.date <= %s AND s.user_id <> '' "
-        "GROUP BY t.ancestor_id"
+    pairs = (
+        "SELECT DISTINCT account_id, user_id AS item FROM usage_usagesession "
+        "WHERE date >= %s AND date <= %s AND user_id <> ''"
     )
-    return sql, [_window_start(day), date_param(day)]
+    return _distinct_per_ancestor(pairs), [_window_start(day), date_param(day)]
 
 
 def _registered_users() -> str:
@@ -130,13 +140,10 @@ def _percent_of_registered(active: tuple[str, list]) -> tuple[str, list]:
 
 
 def _days_active(day: datetime.date) -> tuple[str, list]:
-    sql = (
-        f"WITH RECURSIVE {account_tree_cte()} "
-        "SELECT t.ancestor_id AS account_id, COUNT(DISTINCT u.date) AS value FROM usage_accountusagedaily u "
-        "JOIN tree t ON t.account_id = u.account_id WHERE u.date >= %s AND u.date <= %s AND u.events > 0 "
-        "GROUP BY t.ancestor_id"
+    pairs = (
+        "SELECT account_id, date AS item FROM usage_accountusagedaily WHERE date >= %s AND date <= %s AND events > 0"
     )
-    return sql, [_window_start(day), date_param(day)]
+    return _distinct_per_ancestor(pairs), [_window_start(day), date_param(day)]
 
 
 def _session_time_per_user(day: datetime.date) -> tuple[str, list]:

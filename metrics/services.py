@@ -46,7 +46,9 @@ def _replace_day(metric_id: int, day: datetime.date, select_sql: str, params: li
         )
         cursor.execute(
             "INSERT INTO metrics_metricvalue (metric_id, account_id, date, value) "
-            f"SELECT %s, src.account_id, %s, src.value FROM ({select_sql}) src WHERE src.value IS NOT NULL",
+            # In account order: the unique (metric, account, date) index takes the day's values in one sweep.
+            f"SELECT %s, src.account_id, %s, src.value FROM ({select_sql}) src WHERE src.value IS NOT NULL "
+            "ORDER BY src.account_id",
             [metric_id, date_param(day), *params],
         )
         return cursor.rowcount
@@ -167,6 +169,8 @@ def current_values_refresh(*, as_of: datetime.date) -> int:
             # metric_id IN (...) lets each metric's (metric, date) index range be read instead of the whole history.
             "SELECT metric_id, account_id, value, date FROM metrics_metricvalue "
             "WHERE metric_id IN (SELECT id FROM metrics_metric) AND date = %s "
+            # In the order of the (metric, account) key the conflicts are looked up in.
+            "ORDER BY metric_id, account_id "
             "ON CONFLICT (metric_id, account_id) DO UPDATE SET value = excluded.value, as_of = excluded.as_of "
             "WHERE metrics_metriccurrent.as_of < excluded.as_of "
             "OR (metrics_metriccurrent.as_of = excluded.as_of AND metrics_metriccurrent.value <> excluded.value)",

@@ -105,6 +105,10 @@ class UsageSession(models.Model):
     Sessions are derived per UTC day: a session that crosses midnight counts once on each side, so every day can be
     recomputed on its own. `seconds` is the active time the client reported (sessionSync), else the longer of the
     span from first to last event and the module time reported inside it.
+
+    (date, account, user_id, session_key) is unique by construction (one GROUP BY writes a day). Only whole days
+    are read (the day's roll-up, 30 days of distinct users), through the BRIN index on `date`; purging an account
+    scans the table.
     """
 
     account = models.ForeignKey(
@@ -133,12 +137,6 @@ class UsageSession(models.Model):
     seconds = models.FloatField()
     events = models.PositiveIntegerField()
 
-    class Meta:
-        # (date, account, user_id, session_key) is unique by construction (one GROUP BY writes a day). The index
-        # leads with the date, so a day's sessions are appended at its end (cheap to write), and it answers the
-        # 30-day distinct users of every account from the index alone. Purging an account scans the table.
-        indexes = [models.Index(fields=["date", "account", "user_id"], name="usage_session_day_user")]
-
     def __str__(self) -> str:
         return f"{self.user_id}@{self.account_id} {self.started_at:%Y-%m-%d %H:%M} ({self.seconds:.0f}s)"
 
@@ -165,10 +163,11 @@ class AccountUsageDaily(models.Model):
 class ContactUsageDaily(models.Model):
     """One contact's usage in one account on one UTC day."""
 
+    # No index of their own: the pipeline reads whole days (BRIN), and deleting an account or a contact (purges and
+    # admin only: the app soft-deletes accounts and unlinks contacts) scans this table once.
     contact = models.ForeignKey(
         "accounts.Contact", on_delete=models.CASCADE, db_constraint=False, db_index=False, related_name="usage_days"
     )
-    # No index of its own: deleting an account (rare: accounts are soft-deleted) scans this table once.
     account = models.ForeignKey(
         "accounts.Account",
         on_delete=models.CASCADE,
@@ -180,11 +179,6 @@ class ContactUsageDaily(models.Model):
     events = models.PositiveIntegerField(default=0)
     sessions = models.PositiveIntegerField(default=0)
     session_seconds = models.FloatField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["contact", "account", "date"], name="usage_contact_daily_unique")
-        ]
 
     def __str__(self) -> str:
         return f"{self.contact_id}@{self.account_id} {self.date}"
@@ -203,8 +197,9 @@ class ModuleUsageDaily(models.Model):
     events = models.PositiveIntegerField(default=0)
 
     class Meta:
-        # (account, date, module, user_id) is unique by construction (one GROUP BY writes a day).
-        indexes = [models.Index(fields=["account", "date"], name="usage_module_daily_account")]
+        # (account, date, module, user_id) is unique by construction (one GROUP BY writes a day). Date first, so a
+        # day's rows are appended to the index; the account page probes it once per day of its window.
+        indexes = [models.Index(fields=["date", "account"], name="usage_module_day_account")]
 
     def __str__(self) -> str:
         return f"{self.module} {self.account_id}/{self.user_id} {self.date}: {self.seconds:.0f}s"
@@ -223,8 +218,9 @@ class FeatureUsageDaily(models.Model):
     count = models.FloatField(default=0)
 
     class Meta:
-        # (account, date, feature, module, user_id) is unique by construction (one GROUP BY writes a day).
-        indexes = [models.Index(fields=["account", "date"], name="usage_feature_daily_account")]
+        # (account, date, feature, module, user_id) is unique by construction (one GROUP BY writes a day). Date
+        # first, so a day's rows are appended to the index; the account page probes it once per day of its window.
+        indexes = [models.Index(fields=["date", "account"], name="usage_feature_day_account")]
 
     def __str__(self) -> str:
         return f"{self.feature} {self.account_id}/{self.user_id} {self.date}: {self.count:g}"

@@ -125,7 +125,7 @@ def _rollups(as_of: datetime.date) -> dict[str, int]:
         )
         INSERT INTO usage_accountusagedaily (account_id, date, events, active_users, sessions, session_seconds)
         SELECT p.account_pk, %s, p.events, p.users, COALESCE(s.sessions, 0), COALESCE(s.seconds, 0)
-        FROM per_account p LEFT JOIN per_session s ON s.account_pk = p.account_pk
+        FROM per_account p LEFT JOIN per_session s ON s.account_pk = p.account_pk ORDER BY p.account_pk
         """,
         [day],
     )
@@ -150,6 +150,7 @@ def _rollups(as_of: datetime.date) -> dict[str, int]:
         INSERT INTO usage_moduleusagedaily (account_id, date, module, user_id, seconds, events)
         SELECT account_pk, %s, module, user_id, COALESCE(SUM(duration_ms), 0) / 1000.0, COUNT(*)
         FROM {DAY_EVENTS} WHERE action = 'moduleEnd' AND module <> '' GROUP BY account_pk, module, user_id
+        ORDER BY account_pk
         """,
         [day],
     )
@@ -158,6 +159,7 @@ def _rollups(as_of: datetime.date) -> dict[str, int]:
         INSERT INTO usage_featureusagedaily (account_id, date, feature, module, user_id, count)
         SELECT account_pk, %s, feature, module, user_id, SUM(COALESCE(quantity, 1))
         FROM {DAY_EVENTS} WHERE action = 'feature' AND feature <> '' GROUP BY account_pk, feature, module, user_id
+        ORDER BY account_pk
         """,
         [day],
     )
@@ -177,7 +179,8 @@ def usage_day_compute(*, as_of: datetime.date) -> dict[str, int]:
     counts.update(_rollups(as_of))
     _run(f"DROP TABLE {DAY_EVENTS}", [])
     _run(f"DROP TABLE {DAY_SESSIONS}", [])
-    _analyze("usage_usagesession", "usage_accountusagedaily", "usage_contactusagedaily")
+    # The day's account roll-up is what the metric and rank steps join on; the big tables are read by whole days.
+    _analyze("usage_accountusagedaily")
     return counts
 
 
@@ -297,7 +300,7 @@ def _ranks_store(entity: str, as_of: datetime.date) -> int:
             (entity, object_id, date, seconds_30d, rank, trend, trend_n, trend_sx, trend_sy, trend_sxy)
         SELECT %s, object_id, %s, seconds, rank,
             CASE WHEN n < 2 OR n * sxy = sx * sy THEN 0 WHEN n * sxy > sx * sy THEN 1 ELSE -1 END, n, sx, sy, sxy
-        FROM fitted
+        FROM fitted ORDER BY object_id
         """,
         [_x(as_of), _x(as_of), entity, date_param(as_of)],
     )

@@ -157,31 +157,29 @@ def test_a_real_worker_runs_the_daily_pipeline(real_worker, accounts):  # noqa: 
     assert MetricValue.objects.filter(metric__key="csm_score", date=AS_OF).count() == 3
 
 
-SEEN_WORK_MEM: list[str] = []
+SEEN_SETTINGS: list[tuple[str, str]] = []
+
+
+def _show() -> tuple[str, str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('work_mem'), current_setting('jit')")
+        return cursor.fetchone()
 
 
 def memory_steps() -> list[Step]:
-    from django.db import connection
-
     def show(as_of):
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW work_mem")
-            SEEN_WORK_MEM.append(cursor.fetchone()[0])
+        SEEN_SETTINGS.append(_show())
         return 0
 
-    return [Step("show work_mem", show)]
+    return [Step("show settings", show)]
 
 
-def test_steps_run_with_the_pipelines_working_memory(db, settings):
-    from django.db import connection
-
+def test_steps_run_with_the_pipelines_working_memory_and_no_jit(db, settings):
     settings.PIPELINE = "tests.core.test_pipeline.memory_steps"
     settings.PIPELINE_WORK_MEM = "96MB"
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW work_mem")
-        before = cursor.fetchone()[0]
+    before = _show()
     pipeline_run(as_of=AS_OF)
-    assert SEEN_WORK_MEM[-1] == "96MB"
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW work_mem")
-        assert cursor.fetchone()[0] == before
+    assert SEEN_SETTINGS[-1] == ("96MB", "off")
+    assert _show() == before
