@@ -199,6 +199,24 @@ def current_values_refresh(*, as_of: datetime.date) -> int:
 
 
 @transaction.atomic
+def current_values_expire(*, as_of: datetime.date) -> int:
+    """Drop the current values of built-in and computed metrics that the day `as_of` (a complete day) did not
+    confirm; returns how many went.
+
+    Those metrics are computed for every account every day, so an account without a value on the last complete day
+    has none now: an ended subscription leaves no MRR, a cleared CSM score no score. Values from a later day (the
+    hourly run of today) stay. Custom metrics keep their latest pushed value, however old.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM metrics_metriccurrent WHERE as_of < %s AND metric_id IN "
+            "(SELECT id FROM metrics_metric WHERE kind IN (%s, %s))",
+            [date_param(as_of), MetricKind.BUILTIN, MetricKind.COMPUTED],
+        )
+        return max(cursor.rowcount, 0)
+
+
+@transaction.atomic
 def metric_save_computed(*, metric: Metric) -> Metric:
     """Validate a computed metric's formula against the catalogue, then save it."""
     metric.kind = MetricKind.COMPUTED

@@ -2,7 +2,8 @@
 
 Hourly: today's sessions, roll-ups and metric values so far. Daily, for the day that just ended: sessions and
 roll-ups, activity ranks, renewal dates and MRR movements, then metric values (built-in, then computed) and the
-current values lists read, then the size of every list. Later stages (health scores, alerts) append here.
+current values pages read (dropping those the closed day no longer has), then the size of every list. Later
+stages (health scores, alerts) append here.
 """
 
 from __future__ import annotations
@@ -27,5 +28,6 @@ def steps() -> list[Step]:
         Step("custom metrics", lambda as_of: metrics.custom_values_compute(as_of=as_of), BOTH),
         Step("computed metrics", lambda as_of: metrics.computed_values_compute(as_of=as_of), BOTH),
         Step("current values", lambda as_of: metrics.current_values_refresh(as_of=as_of), BOTH),
+        Step("expired current values", lambda as_of: metrics.current_values_expire(as_of=as_of), (DAILY,)),
         Step("list sizes", lambda as_of: list_sizes_record(as_of=as_of), (DAILY,)),
     ]

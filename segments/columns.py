@@ -1,8 +1,9 @@
 """The columns a list's result table and CSV export can show: built-in fields, custom dimensions and metrics.
 
 Keys: `field:<name>`, `dim:<key>`, `metric:<key>`. A metric column follows SPEC 6: a custom metric shows its latest
-value, a count metric its sum over the last 30 days, a computed metric its value for the last day (`as_of`); other
-built-in metrics their own time aggregation over the last 30 days.
+value, a count metric its sum over the last 30 days, a computed metric its value for the last day (the newest day
+the pipeline computed, on or before `as_of`); other built-in metrics their own time aggregation over the last 30
+days, or, when that aggregation is "latest" (MRR, CSM score), their value for the last day too.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from dataclasses import dataclass
 
 from django.db.models import Expression, F, QuerySet
 
-from metrics.models import Metric
-from segments.compiler import Compiler, RWindow
+from metrics.models import Metric, MetricUnit
+from segments.compiler import LAST_COMPUTED_DAY, Compiler, RWindow
 from segments.fields import AGGREGATION_LABELS, Catalogue, Entity, FieldSpec, column_aggregation
+from usage.selectors import duration_text
 
 COLUMN_WINDOW_DAYS = 30
 DEFAULT_COLUMNS = {
@@ -38,6 +40,20 @@ class ListColumn:
     def alias(self) -> str:
         return "col_" + "".join(ch if ch.isalnum() else "_" for ch in self.key)
 
+    def display(self, value: object) -> object:
+        """The value as the result table shows it: metrics in their unit ("2 h 05 min", "1,250", "12.5 %"), other
+        values as they are (the template formats them). CSV exports keep the raw value."""
+        if self.metric is None or value is None:
+            return value
+        number = float(value)
+        if self.metric.unit == MetricUnit.SECONDS:
+            return duration_text(number)
+        if self.metric.unit == MetricUnit.PERCENT:
+            return f"{number:,.1f} %"
+        if self.metric.unit == MetricUnit.CURRENCY or number.is_integer():
+            return f"{number:,.0f}"
+        return f"{number:,.2f}"
+
     def expression(self, compiler: Compiler) -> Expression:
         if self.metric is not None:
             return compiler.metric_value(self.metric, self.aggregation, self.window)
@@ -54,16 +70,17 @@ def available_columns(catalogue: Catalogue, as_of: datetime.date) -> dict[str, L
         columns[column_key] = ListColumn(column_key, spec.label, spec=spec)
     for key, metric in catalogue.metrics.items():
         aggregation, windowed = column_aggregation(metric)
-        if metric.kind == "computed":
-            window = RWindow("last_days", 0, 0, None, "last day")
-            label = f"{metric.name} (last day)"
-        elif windowed:
+        if windowed:
             window = RWindow("last_days", -(COLUMN_WINDOW_DAYS - 1), 0, None, f"last {COLUMN_WINDOW_DAYS} days")
             label = f"{metric.name} ({AGGREGATION_LABELS[aggregation].lower()}, {window.label})"
-        else:
-            # The latest value on or before as_of, however old.
+        elif metric.kind == "custom":
+            # Pushed when the source has something to say: the latest value on or before as_of, however old.
             window = RWindow("range", datetime.date(1970, 1, 1), as_of, None, "latest")
             label = f"{metric.name} (latest)"
+        else:
+            # Computed for every account every day: the value of the newest computed day.
+            window = RWindow(LAST_COMPUTED_DAY, 0, 0, None, "last day")
+            label = f"{metric.name} (last day)"
         columns[f"metric:{key}"] = ListColumn(
             f"metric:{key}", label, metric=metric, aggregation=aggregation, window=window
         )

@@ -70,6 +70,8 @@ from segments.schema import (
     Window,
 )
 
+# The window of a list column showing a metric's value on the newest day the pipeline computed it (columns.py).
+LAST_COMPUTED_DAY = "last_computed_day"
 ZERO_WHEN_EMPTY = {TimeAggregation.SUM, TimeAggregation.COUNT, TimeAggregation.AVERAGE}
 MAX_ABS_NUMBER = Decimal("1e14")
 
@@ -394,10 +396,14 @@ class Compiler:
         return Q(**{f"{window.anchor}__isnull": False}) if window is not None and window.anchor else Q()
 
     def metric_rows(self, metric: Metric, window: RWindow) -> QuerySet:
+        rows = MetricValue.objects.filter(metric_id=metric.pk, account_id=OuterRef("pk"))
+        if window.kind == LAST_COMPUTED_DAY:
+            # One day for every account: the newest the pipeline computed the metric for (found once, through the
+            # (metric, date) index), so an account without a value that day has none, however recent its last.
+            newest = MetricValue.objects.filter(metric_id=metric.pk, date__lte=self.as_of).order_by("-date")
+            return rows.filter(date=Subquery(newest.values("date")[:1]))
         start, end = self._bounds(window, outer=True)
-        return MetricValue.objects.filter(metric_id=metric.pk, account_id=OuterRef("pk")).filter(
-            GreaterThanOrEqual(F("date"), start), LessThanOrEqual(F("date"), end)
-        )
+        return rows.filter(GreaterThanOrEqual(F("date"), start), LessThanOrEqual(F("date"), end))
 
     def metric_value(self, metric: Metric, aggregation: str, window: RWindow) -> Expression:
         """The metric's value over the window for the outer account (0 for empty sums, counts, averages)."""

@@ -222,7 +222,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         with selectors.list_query_settings():
             page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
             context["page"] = page
-            context["rows"] = [(row, [getattr(row, column.alias) for column in columns]) for row in page.object_list]
+            context["rows"] = [
+                (row, [column.display(getattr(row, column.alias)) for column in columns]) for row in page.object_list
+            ]
     if not request.htmx:
         context["chart"] = selectors.size_chart(segment)
     return render_page(request, "segments/segment_detail.html", context, partial="results")

@@ -204,7 +204,8 @@ def account_activity_facts(account: Account) -> list[Fact]:
     rank = latest_activity_ranks(entity=ActivityEntity.ACCOUNT, object_ids=[account.pk]).get(account.pk)
     fact = _rank_fact(rank, label="Activity rank")
     if fact is None:
-        return [Fact(label="Activity rank", value="—", hint="Not ranked: no session time in the last 30 days.")]
+        why = "churned accounts are not ranked" if account.is_churned else "no session time in the last 30 days"
+        return [Fact(label="Activity rank", value="—", hint=f"Not ranked: {why}.")]
     return [fact]
 
 

@@ -93,6 +93,13 @@ def test_empty_states_say_what_to_do(manager_client, account):
     assert "No subscriptions yet" in body
 
 
+def test_a_churned_account_says_why_it_is_not_ranked(manager_client, account):
+    account.churned_on = timezone.now().date()
+    account.save()
+    body = manager_client.get(detail(account.pk)).content.decode()
+    assert "Not ranked: churned accounts are not ranked." in body
+
+
 def test_one_section_alone_for_htmx(manager_client, used_account):
     response = manager_client.get(detail(used_account.pk), {"panel": "usage"}, HTTP_HX_REQUEST="true")
     body = response.content.decode()

@@ -91,6 +91,7 @@ def test_a_run_records_every_step_with_rows_and_duration(accounts):
         "custom metrics",
         "computed metrics",
         "current values",
+        "expired current values",
         "list sizes",
     ]
     assert all(s.status == PipelineRunStatus.SUCCEEDED and s.duration_seconds >= 0 for s in steps)

@@ -161,6 +161,31 @@ def test_current_values_point_at_the_latest_day(accounts):
     assert as_of == {"A": DAY, "B": DAY - datetime.timedelta(days=1)}
 
 
+def test_current_values_the_closed_day_did_not_confirm_expire_except_custom_ones(accounts):
+    yesterday, today = DAY - datetime.timedelta(days=1), DAY + datetime.timedelta(days=1)
+    services.metric_values_compute(as_of=yesterday)
+    services.current_values_refresh(as_of=yesterday)
+    seats = Metric.objects.create(key="seats", name="Seats", kind=MetricKind.CUSTOM)
+    MetricValue.objects.create(metric=seats, account=accounts["B"], date=yesterday, value=12)
+    services.current_values_refresh(as_of=yesterday)
+    Account.objects.filter(pk=accounts["B"].pk).update(csm_score=None)
+    services.metric_values_compute(as_of=DAY)
+    services.current_values_refresh(as_of=DAY)
+    # The hourly run of the next day has been through already: its values stay.
+    Account.objects.filter(pk=accounts["A"].pk).update(csm_score=99)
+    services.metric_values_compute(as_of=today)
+    services.current_values_refresh(as_of=today)
+    assert services.current_values_expire(as_of=DAY) == 1
+    current = {
+        (key, account): value
+        for key, account, value in MetricCurrent.objects.filter(metric__key__in=["csm_score", "seats"]).values_list(
+            "metric__key", "account__account_id", "value"
+        )
+    }
+    # B's score was cleared on DAY: it has no current score; its custom metric keeps its older value.
+    assert current == {("csm_score", "A"): 99, ("seats", "B"): 12}
+
+
 def test_builtin_metrics_cannot_be_deleted_but_custom_ones_are_soft_deleted(db):
     services.catalogue_sync()
     with pytest.raises(ValidationError):
