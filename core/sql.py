@@ -59,3 +59,22 @@ def account_tree_cte() -> str:
         "UNION ALL SELECT t.account_id, a.parent_id FROM tree t JOIN accounts_account a ON a.id = t.ancestor_id "
         "WHERE a.parent_id IS NOT NULL)"
     )
+
+
+def statistics_refresh_if_stale(table: str, *, written: int) -> bool:
+    """ANALYZE `table` (PostgreSQL) when its statistics are missing or count fewer rows than were just written to it;
+    returns whether it did.
+
+    Autovacuum keeps a grown table's statistics roughly right, but a table that was just created, truncated or
+    loaded for the first time looks empty to the planner, which then probes an index once per row of a million-row
+    join. Checking costs one catalogue read, so the big daily tables are analyzed only when it matters.
+    """
+    if connection.vendor != "postgresql" or written <= 0:
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
+        row = cursor.fetchone()
+        if row is None or row[0] >= written:
+            return False
+        cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+    return True

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from core.sql import date_param, day_bounds
+from core.sql import date_param, day_bounds, statistics_refresh_if_stale
 from metrics import formula
 from metrics.models import Metric, MetricKind
 from metrics.registry import builtins
@@ -65,6 +65,8 @@ def metric_values_compute(*, as_of: datetime.date, stage: int | None = None) -> 
             ids = dict(Metric.objects.filter(kind=MetricKind.BUILTIN).values_list("key", "id"))
         sql, params = spec.sql(as_of)
         written[spec.key] = _replace_day(ids[spec.key], as_of, sql, params)
+        # Later metrics read the values earlier ones stored (ARR from MRR): they need statistics from the start.
+        statistics_refresh_if_stale("metrics_metricvalue", written=sum(written.values()))
     return written
 
 
@@ -177,6 +179,7 @@ def current_values_refresh(*, as_of: datetime.date) -> int:
             [day],
         )
         written = max(cursor.rowcount, 0)
+        statistics_refresh_if_stale("metrics_metriccurrent", written=written)
         cursor.execute(
             "DELETE FROM metrics_metriccurrent WHERE as_of = %s AND NOT EXISTS (SELECT 1 FROM metrics_metricvalue v "
             "WHERE v.metric_id = metrics_metriccurrent.metric_id AND v.account_id = metrics_metriccurrent.account_id "

@@ -11,7 +11,7 @@ import datetime
 
 from django.db import connection, transaction
 
-from core.sql import date_param, day_bounds, days_between, epoch, greatest
+from core.sql import date_param, day_bounds, days_between, epoch, greatest, statistics_refresh_if_stale
 
 SESSION_GAP_SECONDS = 30 * 60
 RANK_WINDOW_DAYS = 30
@@ -179,8 +179,16 @@ def usage_day_compute(*, as_of: datetime.date) -> dict[str, int]:
     counts.update(_rollups(as_of))
     _run(f"DROP TABLE {DAY_EVENTS}", [])
     _run(f"DROP TABLE {DAY_SESSIONS}", [])
-    # The day's account roll-up is what the metric and rank steps join on; the big tables are read by whole days.
+    # The day's account roll-up is what the metric and rank steps join on; the big tables are read by whole days,
+    # and need statistics only until they have some.
     _analyze("usage_accountusagedaily")
+    for table, written in [
+        ("usage_usagesession", counts["sessions"]),
+        ("usage_contactusagedaily", counts["contacts"]),
+        ("usage_moduleusagedaily", counts["modules"]),
+        ("usage_featureusagedaily", counts["features"]),
+    ]:
+        statistics_refresh_if_stale(table, written=written)
     return counts
 
 
