@@ -16,8 +16,10 @@ from accounts.models import (
     Account,
     AccountContact,
     AccountCSM,
+    AccountDimensionValue,
     AssignmentHistory,
     Contact,
+    CustomDimension,
     Interaction,
     InteractionType,
     Note,
@@ -34,6 +36,14 @@ from accounts.services import picklists_install_defaults
 BATCH = 5000
 SEED = 20260101
 DEMO_PREFIX = "DEMO-"
+REGIONS = ["North America", "EMEA", "APAC", "LATAM"]
+# Custom dimensions of every type, as an installation would define them: (key, label, type, picklist values).
+DIMENSIONS = [
+    ("region", "Region", "picklist", REGIONS),
+    ("seats", "Seats purchased", "number", []),
+    ("contract_signed", "Contract signed", "date", []),
+    ("success_plan", "Success plan", "text", []),
+]
 
 PREFIXES = [
     "Acme",
@@ -301,6 +311,28 @@ def seed_accounts(*, accounts: int = 300, stdout: Any = None, **options: Any) ->
             i += 1
     for batch in _batches(updates):
         Account.objects.bulk_update(batch, ["parent", "hierarchy_label"], batch_size=BATCH)
+
+    # Custom dimensions: a region and seats for every account, a contract date and a success plan for most.
+    dimensions = {
+        key: CustomDimension.objects.get_or_create(
+            entity="account", key=key, defaults={"label": label, "data_type": kind, "choices": choices, "order": i}
+        )[0]
+        for i, (key, label, kind, choices) in enumerate(DIMENSIONS)
+    }
+
+    def dimension_rows() -> Iterator[AccountDimensionValue]:
+        for account in created:
+            yield AccountDimensionValue(account=account, dimension=dimensions["region"], value_text=rng.choice(REGIONS))
+            seats = rng.choice([5, 10, 25, 50, 100, 250, 500])
+            yield AccountDimensionValue(account=account, dimension=dimensions["seats"], value_number=seats)
+            if rng.random() < 0.85:
+                signed = account.join_date - datetime.timedelta(days=rng.randint(1, 20))
+                yield AccountDimensionValue(account=account, dimension=dimensions["contract_signed"], value_date=signed)
+            if rng.random() < 0.6:
+                plan = rng.choice(["Self-serve", "Pooled CSM", "Named CSM", "Strategic"])
+                yield AccountDimensionValue(account=account, dimension=dimensions["success_plan"], value_text=plan)
+
+    _bulk(AccountDimensionValue, dimension_rows())
 
     # Stage history: the stages each account passed through, up to its current one.
     def stage_rows() -> Iterator[StageHistory]:

@@ -1,5 +1,5 @@
 from accounts.demo import seed_accounts
-from accounts.models import Account, AccountCSM, Contact, Interaction, StageHistory
+from accounts.models import Account, AccountCSM, AccountDimensionValue, Contact, Interaction, StageHistory
 from team.demo import seed_team
 
 
@@ -10,6 +10,10 @@ def test_it_seeds_realistic_data_and_tops_up(db):
     assert Contact.objects.count() >= 40 * 3
     assert StageHistory.objects.count() >= 40
     assert AccountCSM.objects.exists() and Interaction.objects.exists()
+    # Every type of custom dimension has values: regions and seats on every account.
+    kinds = set(AccountDimensionValue.objects.values_list("dimension__data_type", flat=True))
+    assert kinds == {"picklist", "number", "date", "text"}
+    assert AccountDimensionValue.objects.filter(dimension__key="region").count() == 40
     names = list(Account.objects.order_by("account_id").values_list("name", flat=True))
     seed_accounts(accounts=40)  # safe to run again
     assert Account.objects.count() == 40
