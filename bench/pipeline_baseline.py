@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
+import statistics
 import sys
 import time
 from decimal import Decimal
@@ -189,17 +190,25 @@ def main() -> None:
     from metrics.services import catalogue_sync
 
     pipeline_bench.generate(args.accounts, args.contacts, args.events, args.days, log=lambda *a: None)
-    pipeline_bench.prepare_history(pipeline_bench.AS_OF, 29, log=lambda *a: None)
+    pipeline_bench.prepare_history(pipeline_bench.AS_OF, args.days - 1, log=lambda *a: None)
     pipeline_bench.sql("CREATE INDEX IF NOT EXISTS bench_event_account_time ON usage_event (account_id, occurred_at)")
     pipeline_bench.sql("ANALYZE")
     catalogue_sync()
     as_of = pipeline_bench.AS_OF
-    pipeline_seconds, _ = pipeline_bench.run_daily_measured(as_of)
+    # The pipeline's figure is the median of three first runs of the day (each from a clean slate); the loop then
+    # starts from a clean slate too, so both insert the day's rows rather than update them.
+    runs = []
+    for _ in range(3):
+        pipeline_bench.clean_slate(as_of)
+        runs.append(pipeline_bench.run_daily_measured(as_of)[0])
+    pipeline_seconds = statistics.median(runs)
+    pipeline_bench.clean_slate(as_of)
     began = time.perf_counter()
     rows = baseline_day(as_of)
     baseline_seconds = time.perf_counter() - began
     print(f"\n## {args.accounts:,}-account slice ({args.events:,} events over {args.days} days), one day")
-    print(f"| daily pipeline (every step) | {pipeline_seconds:.2f} s |")
+    each = ", ".join(f"{r:.2f}" for r in runs)
+    print(f"| daily pipeline (every step; median of {each}) | {pipeline_seconds:.2f} s |")
     print(f"| per-account ORM loop ({rows:,} metric values) | {baseline_seconds:.2f} s |")
     print(f"| pipeline speed-up | {baseline_seconds / pipeline_seconds:.0f}x |")
 
