@@ -190,7 +190,7 @@ def main() -> None:
     from metrics.services import catalogue_sync
 
     pipeline_bench.generate(args.accounts, args.contacts, args.events, args.days, log=lambda *a: None)
-    pipeline_bench.prepare_history(pipeline_bench.AS_OF, args.days - 1, log=lambda *a: None)
+    pipeline_bench.prepare_history(pipeline_bench.AS_OF, args.days - 1, fresh=True, log=lambda *a: None)
     pipeline_bench.sql("CREATE INDEX IF NOT EXISTS bench_event_account_time ON usage_event (account_id, occurred_at)")
     pipeline_bench.sql("ANALYZE")
     catalogue_sync()

@@ -235,26 +235,36 @@ def run_daily_measured(as_of: datetime.date) -> tuple[float, list[tuple[str, flo
 DERIVED = [*DERIVED_BY_DAY, "metrics_metriccurrent", "revenue_mrrmovement", "core_pipelinesteprun", "core_pipelinerun"]
 
 
-def history_complete(as_of: datetime.date, days: int) -> bool:
-    """Whether the pipeline has run for each of the `days` days before `as_of`."""
-    ran = scalar(
-        "SELECT COUNT(DISTINCT as_of) FROM core_pipelinerun WHERE kind = 'daily' AND status = 'succeeded' "
-        "AND as_of >= %s AND as_of < %s",
-        [as_of - datetime.timedelta(days=days), as_of],
+def history_days_missing(as_of: datetime.date, days: int) -> list[datetime.date]:
+    """The days of the `days` before `as_of` that the daily pipeline has not yet run for successfully."""
+    from core.models import PipelineRun
+
+    first = as_of - datetime.timedelta(days=days)
+    done = set(
+        PipelineRun.objects.filter(kind="daily", status="succeeded", as_of__gte=first, as_of__lt=as_of).values_list(
+            "as_of", flat=True
+        )
     )
-    return ran >= days
+    return [day for day in (first + datetime.timedelta(days=n) for n in range(days)) if day not in done]
 
 
-def prepare_history(as_of: datetime.date, days: int, *, log=print) -> None:
-    """Run the whole daily pipeline for the `days` days before the measured one, oldest first, from empty derived
-    tables (a backfill), so the measured day finds what an installation running that long has: the roll-ups, the
-    ranks with their trends, the metric values and their history."""
+def prepare_history(as_of: datetime.date, days: int, *, fresh: bool = False, log=print) -> None:
+    """Run the whole daily pipeline for the `days` days before the measured one, oldest first (a backfill), so the
+    measured day finds what an installation running that long has: the roll-ups, the ranks with their trends, the
+    metric values and their history. An interrupted history resumes at its first missing day (the days before it
+    were computed in order); any other gap, or `fresh`, starts again from empty derived tables."""
     from core.pipeline import pipeline_backfill
 
-    sql(f"TRUNCATE {', '.join(DERIVED)}")
+    missing = history_days_missing(as_of, days)
+    if not missing and not fresh:
+        return
+    tail = [as_of - datetime.timedelta(days=len(missing) - n) for n in range(len(missing))]
+    if fresh or missing != tail:
+        sql(f"TRUNCATE {', '.join(DERIVED)}")
+        missing = history_days_missing(as_of, days)
     began = time.perf_counter()
-    pipeline_backfill(as_of=as_of - datetime.timedelta(days=1), days=days, triggered_by="bench history")
-    log(f"history of {days} days computed by the daily pipeline in {time.perf_counter() - began:.0f} s")
+    pipeline_backfill(as_of=as_of - datetime.timedelta(days=1), days=len(missing), triggered_by="bench history")
+    log(f"history: {len(missing)} of {days} days computed by the daily pipeline in {time.perf_counter() - began:.0f} s")
 
 
 def main() -> None:
@@ -274,10 +284,10 @@ def main() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    if args.regenerate or scalar("SELECT COUNT(*) FROM accounts_account") != args.accounts:
+    generated = args.regenerate or scalar("SELECT COUNT(*) FROM accounts_account") != args.accounts
+    if generated:
         generate(args.accounts, args.contacts, args.events, args.days)
-    if args.regenerate or not history_complete(AS_OF, args.days - 1):
-        prepare_history(AS_OF, args.days - 1)
+    prepare_history(AS_OF, args.days - 1, fresh=generated)
     n_events = scalar("SELECT COUNT(*) FROM usage_event WHERE source_id = 1")
     day_events = scalar(
         "SELECT COUNT(*) FROM usage_event WHERE occurred_at >= %s AND occurred_at < %s",
