@@ -61,6 +61,16 @@ def account_tree_cte() -> str:
     )
 
 
+def statistics_refresh(*tables: str) -> None:
+    """ANALYZE `tables` (PostgreSQL): fresh statistics for tables a pipeline step just rewrote, so that later
+    statements and page queries get plans that fit what is there now."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+
+
 def statistics_refresh_if_stale(table: str, *, written: int) -> bool:
     """ANALYZE `table` (PostgreSQL) when its statistics are missing or count fewer rows than were just written to it;
     returns whether it did.
@@ -76,5 +86,5 @@ def statistics_refresh_if_stale(table: str, *, written: int) -> bool:
         row = cursor.fetchone()
         if row is None or row[0] >= written:
             return False
-        cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+    statistics_refresh(table)
     return True

@@ -27,6 +27,7 @@ def steps() -> list[Step]:
         Step("metric values", lambda as_of: metrics.metric_values_compute(as_of=as_of), BOTH),
         Step("custom metrics", lambda as_of: metrics.custom_values_compute(as_of=as_of), BOTH),
         Step("computed metrics", lambda as_of: metrics.computed_values_compute(as_of=as_of), BOTH),
+        Step("metric statistics", lambda as_of: metrics.metric_statistics_refresh(as_of=as_of), BOTH),
         Step("current values", lambda as_of: metrics.current_values_refresh(as_of=as_of), BOTH),
         Step("expired current values", lambda as_of: metrics.current_values_expire(as_of=as_of), (DAILY,)),
         Step("list sizes", lambda as_of: list_sizes_record(as_of=as_of), (DAILY,)),

@@ -11,7 +11,15 @@ import datetime
 
 from django.db import connection, transaction
 
-from core.sql import date_param, day_bounds, days_between, epoch, greatest, statistics_refresh_if_stale
+from core.sql import (
+    date_param,
+    day_bounds,
+    days_between,
+    epoch,
+    greatest,
+    statistics_refresh,
+    statistics_refresh_if_stale,
+)
 
 SESSION_GAP_SECONDS = 30 * 60
 RANK_WINDOW_DAYS = 30
@@ -47,7 +55,7 @@ def _load_day_events(as_of: datetime.date) -> int:
         f"WHERE e.occurred_at >= %s AND e.occurred_at < %s AND e.action IN ({actions})",
         [start, end, *USAGE_ACTIONS],
     )
-    _analyze(DAY_EVENTS)
+    statistics_refresh(DAY_EVENTS)
     return loaded
 
 
@@ -59,13 +67,6 @@ def _run(sql: str, params: list) -> int:
 
 def _delete_day(table: str, day: datetime.date) -> None:
     _run(f"DELETE FROM {table} WHERE date = %s", [date_param(day)])
-
-
-def _analyze(*tables: str) -> None:
-    """Fresh statistics for tables a step just rewrote, so the next steps' joins get sane plans (PostgreSQL)."""
-    if connection.vendor == "postgresql":
-        for table in tables:
-            _run(f"ANALYZE {table}", [])
 
 
 def _sessions(as_of: datetime.date) -> int:
@@ -99,7 +100,7 @@ def _sessions(as_of: datetime.date) -> int:
         """,
         [SESSION_GAP_SECONDS],
     )
-    _analyze(DAY_SESSIONS)
+    statistics_refresh(DAY_SESSIONS)
     return _run(
         "INSERT INTO usage_usagesession "
         "(account_id, contact_id, user_id, date, session_key, started_at, ended_at, seconds, events) "
@@ -181,7 +182,7 @@ def usage_day_compute(*, as_of: datetime.date) -> dict[str, int]:
     _run(f"DROP TABLE {DAY_SESSIONS}", [])
     # The day's account roll-up is what the metric and rank steps join on; the big tables are read by whole days,
     # and need statistics only until they have some.
-    _analyze("usage_accountusagedaily")
+    statistics_refresh("usage_accountusagedaily")
     for table, written in [
         ("usage_usagesession", counts["sessions"]),
         ("usage_contactusagedaily", counts["contacts"]),
@@ -224,7 +225,7 @@ def _rank_day(entity: str, as_of: datetime.date) -> None:
         """,
         [date_param(as_of - datetime.timedelta(days=RANK_WINDOW_DAYS)), day, day],
     )
-    _analyze(DAY_RANKS)
+    statistics_refresh(DAY_RANKS)
 
 
 def _nested_loops_only(sql: str, params: list) -> int:
@@ -279,7 +280,7 @@ def _trend_sums(entity: str, as_of: datetime.date) -> None:
     )
     if not missing:
         return
-    _analyze(RANK_MISSING)
+    statistics_refresh(RANK_MISSING)
     days = [date_param(as_of - datetime.timedelta(days=back)) for back in range(1, RANK_WINDOW_DAYS)]
     x, y = days_between("r.date", "%s"), _y("r")
     origin = date_param(X_ORIGIN)
@@ -331,5 +332,5 @@ def activity_ranks_compute(*, as_of: datetime.date) -> dict[str, int]:
         counts[entity] = _ranks_store(entity, as_of)
         for table in (DAY_RANKS, RANK_SUMS, RANK_MISSING):
             _run(f"DROP TABLE IF EXISTS {table}", [])
-    _analyze("usage_activityrank")
+    statistics_refresh("usage_activityrank")
     return counts

@@ -186,6 +186,24 @@ def test_current_values_the_closed_day_did_not_confirm_expire_except_custom_ones
     assert current == {("csm_score", "A"): 99, ("seats", "B"): 12}
 
 
+def test_the_planner_learns_of_the_new_day_once_its_values_are_stored(accounts):
+    from django.db import connection
+
+    def known_days() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT COALESCE(most_common_vals::text, '') || COALESCE(histogram_bounds::text, '') FROM pg_stats "
+                "WHERE tablename = 'metrics_metricvalue' AND attname = 'date'"
+            )
+            row = cursor.fetchone()
+            return row[0] if row else ""
+
+    services.metric_values_compute(as_of=DAY)
+    assert DAY.isoformat() not in known_days()
+    assert services.metric_statistics_refresh(as_of=DAY) == 0
+    assert DAY.isoformat() in known_days()
+
+
 def test_builtin_metrics_cannot_be_deleted_but_custom_ones_are_soft_deleted(db):
     services.catalogue_sync()
     with pytest.raises(ValidationError):
