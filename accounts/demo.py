@@ -374,7 +374,13 @@ def seed_accounts(*, accounts: int = 300, stdout: Any = None, **options: Any) ->
         for account in created:
             for k in range(rng.randint(3, 7)):
                 first, last = rng.choice(FIRST), rng.choice(LAST)
-                seen = now - datetime.timedelta(days=rng.randint(0, 90), minutes=rng.randint(0, 1440))
+                # Nobody at a churned account has been seen since it churned.
+                latest = (
+                    timezone.make_aware(datetime.datetime.combine(account.churned_on, datetime.time(18)))
+                    if account.churned_on
+                    else now
+                )
+                seen = latest - datetime.timedelta(days=rng.randint(0, 90), minutes=rng.randint(0, 1440))
                 yield Contact(
                     user_id=f"{account.account_id}-u{k + 1}",
                     name=f"{first} {last}",

@@ -14,6 +14,12 @@ def test_it_seeds_realistic_data_and_tops_up(db):
     kinds = set(AccountDimensionValue.objects.values_list("dimension__data_type", flat=True))
     assert kinds == {"picklist", "number", "date", "text"}
     assert AccountDimensionValue.objects.filter(dimension__key="region").count() == 40
+    # Nobody at a churned account has been seen since the day it churned.
+    churned = Account.objects.filter(churned_on__isnull=False)
+    assert churned.exists()
+    for account in churned:
+        seen = Contact.objects.filter(account_links__account=account).values_list("last_seen", flat=True)
+        assert seen and all(s.date() <= account.churned_on for s in seen)
     names = list(Account.objects.order_by("account_id").values_list("name", flat=True))
     seed_accounts(accounts=40)  # safe to run again
     assert Account.objects.count() == 40
