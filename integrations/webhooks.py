@@ -18,6 +18,7 @@ import orjson
 import stripe
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts import sync
@@ -26,6 +27,8 @@ from integrations.models import Source, SourceKind
 from revenue import services as revenue_services
 
 STRIPE_TOLERANCE_SECONDS = 300
+# Zendesk signs each delivery with the time it was sent; its retries of a failed delivery can come some minutes later.
+ZENDESK_TOLERANCE_SECONDS = 900
 # Currencies Stripe counts in whole units (no cents).
 ZERO_DECIMAL = {
     "BIF",
@@ -277,6 +280,8 @@ def zendesk_webhook(request: HttpRequest, public_id: str) -> HttpResponse:
     expected = zendesk_signature(source.webhook_secret, timestamp, body)
     if not timestamp or not hmac.compare_digest(signature.encode(), expected.encode()):
         return _answer(request, source, 400, "Bad signature.")
+    if not _zendesk_timestamp_fresh(timestamp):
+        return _answer(request, source, 400, "Signature timestamp is missing, malformed or too far from now.")
     try:
         payload = orjson.loads(body)
     except orjson.JSONDecodeError:
@@ -304,6 +309,18 @@ def zendesk_webhook(request: HttpRequest, public_id: str) -> HttpResponse:
             return _answer(request, source, 400, outcome)
         services.webhook_event_outcome(event=claim, outcome=outcome)
     return _answer(request, source, 200, outcome)
+
+
+def _zendesk_timestamp_fresh(timestamp: str) -> bool:
+    """Whether a signature's timestamp (ISO 8601, as Zendesk sends it) is within the tolerance of now: a captured
+    delivery cannot be replayed later."""
+    try:
+        signed_at = datetime.datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    if signed_at.tzinfo is None:
+        return False
+    return abs((timezone.now() - signed_at).total_seconds()) <= ZENDESK_TOLERANCE_SECONDS
 
 
 def _zendesk_apply(ticket: dict) -> tuple[str, bool]:

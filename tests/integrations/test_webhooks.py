@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import hmac
 import time
@@ -145,9 +146,9 @@ def test_stripe_unmapped_customers_are_acknowledged(client, stripe_source):
     assert response.status_code == 200 and "matches no account" in response.json()["detail"]
 
 
-def zendesk_post(client, source, payload: dict, *, secret: str = "zd-secret", **headers):
+def zendesk_post(client, source, payload: dict, *, secret: str = "zd-secret", ts: str | None = None, **headers):
     body = orjson.dumps(payload)
-    ts = "2025-01-01T00:00:00Z"
+    ts = ts or datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return client.generic(
         "POST",
         f"/webhooks/zendesk/{source.public_id}/",
@@ -188,3 +189,17 @@ def test_zendesk_tickets_created_and_updated(client, zendesk_source):
     assert ticket.status.name == "Solved" and ticket.closed_at is not None
     assert zendesk_post(client, zendesk_source, created, secret="wrong").status_code == 400
     assert SupportTicket.objects.count() == 1
+
+
+def test_zendesk_refuses_a_replayed_or_undated_delivery(client, zendesk_source):
+    Account.objects.create(account_id="acme", name="Acme", support_account_id="org-7")
+    payload = {"event_id": "zd-old", "ticket": {"id": 601, "subject": "Old", "organization_id": "org-7"}}
+    hour_ago = (datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    for ts in (hour_ago, "yesterday", "2026-01-01T00:00:00"):
+        response = zendesk_post(client, zendesk_source, payload, ts=ts)
+        assert response.status_code == 400 and "timestamp" in response.json()["detail"]
+    assert not SupportTicket.objects.exists()
+    # Signed a few minutes ago (a retry) is still accepted.
+    recent = (datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert zendesk_post(client, zendesk_source, payload, ts=recent).status_code == 200
+    assert SupportTicket.objects.filter(ticket_id="601").exists()
