@@ -35,6 +35,28 @@ DOCUMENT_EXTENSIONS = {
     "webp",
 }
 
+# What the first bytes of a file of each binary type are; text types must hold no NUL byte instead.
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy Office
+ZIP = b"PK\x03\x04"  # Office Open XML and OpenDocument
+DOCUMENT_SIGNATURES: dict[str, tuple[bytes, ...]] = {
+    "pdf": (b"%PDF-",),
+    "doc": (OLE2,),
+    "xls": (OLE2,),
+    "ppt": (OLE2,),
+    "docx": (ZIP,),
+    "xlsx": (ZIP,),
+    "pptx": (ZIP,),
+    "odt": (ZIP,),
+    "ods": (ZIP,),
+    "odp": (ZIP,),
+    "png": (b"\x89PNG\r\n\x1a\n",),
+    "jpg": (b"\xff\xd8\xff",),
+    "jpeg": (b"\xff\xd8\xff",),
+    "gif": (b"GIF87a", b"GIF89a"),
+    "webp": (b"RIFF",),
+}
+DOCUMENT_TEXT_EXTENSIONS = {"txt", "csv", "md"}
+
 # Account list
 PER_PAGE_CHOICES = [25, 50, 100]
 DEFAULT_PER_PAGE = 50

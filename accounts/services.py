@@ -14,7 +14,12 @@ from django.db import transaction
 from django.db.models import Model, ProtectedError, QuerySet
 from django.utils import timezone
 
-from accounts.constants import DOCUMENT_EXTENSIONS, DOCUMENT_MAX_BYTES
+from accounts.constants import (
+    DOCUMENT_EXTENSIONS,
+    DOCUMENT_MAX_BYTES,
+    DOCUMENT_SIGNATURES,
+    DOCUMENT_TEXT_EXTENSIONS,
+)
 from accounts.ids import normalize_external_id
 from accounts.models import (
     Account,
@@ -586,6 +591,20 @@ def document_check_file(upload: UploadedFile) -> None:
         raise ValidationError({"file": "The file is empty."})
     if upload.size > DOCUMENT_MAX_BYTES:
         raise ValidationError({"file": f"The file is larger than {DOCUMENT_MAX_BYTES // (1024 * 1024)} MB."})
+    if not _document_content_matches(upload, extension):
+        raise ValidationError({"file": f"The file's content is not that of a .{extension} file."})
+
+
+def _document_content_matches(upload: UploadedFile, extension: str) -> bool:
+    """Whether the file's first bytes are what its extension promises (a renamed program is not a PDF)."""
+    upload.seek(0)
+    head = upload.read(8192)
+    upload.seek(0)
+    if extension in DOCUMENT_TEXT_EXTENSIONS:
+        return b"\x00" not in head
+    if extension == "webp" and head[8:12] != b"WEBP":
+        return False
+    return head.startswith(DOCUMENT_SIGNATURES[extension])
 
 
 @transaction.atomic

@@ -268,7 +268,26 @@ def test_documents_check_files(account, manager, settings, tmp_path):
         services.document_create(account=account, by=manager, name="x", file=SimpleUploadedFile("a.pdf", b""))
     with pytest.raises(ValidationError, match="either a file or a link"):
         services.document_create(account=account, by=manager, name="x")
-    services.document_delete(document=doc)
+    # The content must be what the extension says: a renamed program is refused, a real PNG or text accepted.
+    with pytest.raises(ValidationError, match=r"not that of a \.pdf file"):
+        services.document_create(account=account, by=manager, name="x", file=SimpleUploadedFile("a.pdf", b"MZ\x90"))
+    with pytest.raises(ValidationError, match=r"not that of a \.txt file"):
+        services.document_create(
+            account=account, by=manager, name="x", file=SimpleUploadedFile("a.txt", b"\x7fELF\x00")
+        )
+    with pytest.raises(ValidationError, match=r"not that of a \.webp file"):
+        services.document_create(
+            account=account, by=manager, name="x", file=SimpleUploadedFile("a.webp", b"RIFF1234WAVE")
+        )
+    png = services.document_create(
+        account=account, by=manager, name="Logo", file=SimpleUploadedFile("logo.png", b"\x89PNG\r\n\x1a\n....")
+    )
+    notes = services.document_create(
+        account=account, by=manager, name="Notes", file=SimpleUploadedFile("notes.md", "# Kick-off — ok".encode())
+    )
+    assert png.file.read().startswith(b"\x89PNG") and notes.file.name.endswith(".md")
+    for document in (doc, png, notes):
+        services.document_delete(document=document)
     assert Document.objects.count() == 1
 
 
