@@ -59,4 +59,6 @@ DOCUMENT_TEXT_EXTENSIONS = {"txt", "csv", "md"}
 
 # Account list
 PER_PAGE_CHOICES = [25, 50, 100]
+# A bulk action on "all matching accounts" applies to at most this many at once.
+BULK_MAX_ACCOUNTS = 5000
 DEFAULT_PER_PAGE = 50

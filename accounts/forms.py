@@ -292,7 +292,10 @@ class BulkActionForm(forms.Form):
         ("churn", "Churn"),
     ]
     action = forms.ChoiceField(choices=ACTIONS)
-    ids = forms.TypedMultipleChoiceField(coerce=int, choices=[])
+    # "page": the ticked accounts (`ids`); "all": every account the list's query (`query`) matches.
+    scope = forms.ChoiceField(choices=[("page", "Selected accounts"), ("all", "All matching accounts")], required=False)
+    query = forms.CharField(max_length=4000, required=False)
+    ids = forms.TypedMultipleChoiceField(coerce=int, choices=[], required=False)
     csms = CsmChoiceField(queryset=User.objects.none(), required=False)
     replace = forms.BooleanField(label="Replace current CSMs", required=False)
     stage = forms.ModelChoiceField(queryset=Stage.objects.all(), required=False)
@@ -309,6 +312,8 @@ class BulkActionForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         action = data.get("action")
+        if data.get("scope") != "all" and not data.get("ids") and "ids" not in self.errors:
+            self.add_error("ids", "Select at least one account.")
         if action == "assign" and not data.get("csms"):
             self.add_error("csms", "Pick at least one CSM.")
         if action == "stage" and not data.get("stage"):

@@ -11,13 +11,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts import forms, panels, selectors, services
+from accounts.constants import BULK_MAX_ACCOUNTS
 from accounts.models import Account, Contact, DimensionEntity, Document, Note
 from accounts.selectors import AccountView
 from accounts.views.common import account_for_write, can_update
@@ -70,15 +71,18 @@ def _stage_chart(rows: list[tuple[str, int]]) -> str:
     )
 
 
-def _list_state(request: HttpRequest) -> dict[str, Any]:
-    """Everything the list and its export need: filters, columns, the sorted queryset."""
+def _list_state(request: HttpRequest, params: QueryDict | None = None) -> dict[str, Any]:
+    """Everything the list, its export and its bulk actions need: filters, columns, the sorted queryset (of the
+    request's query string, or of `params`)."""
     user = request.user
     dimensions = selectors.dimensions_for(DimensionEntity.ACCOUNT)
     columns = selectors.list_columns(dimensions)
     chosen_keys, per_page = selectors.list_preference(user)
     chosen = [columns[key] for key in chosen_keys if key in columns]
     extra_views = {view["key"]: view for view in panels.extra_list_views(user)}
-    filters = forms.list_filters(request.GET, user=user, dimensions=dimensions, extra_views=frozenset(extra_views))
+    filters = forms.list_filters(
+        request.GET if params is None else params, user=user, dimensions=dimensions, extra_views=frozenset(extra_views)
+    )
     base, view_problem = None, ""
     if filters.view in extra_views:
         try:
@@ -146,6 +150,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
         "csm_choices": selectors.csm_candidates(),
         "can_update": can_update(request.user),
         "bulk_form": forms.BulkActionForm() if can_update(request.user) else None,
+        "bulk_max": BULK_MAX_ACCOUNTS,
         "columns_form": forms.ColumnsForm(
             initial={"columns": [c.key for c in state["chosen"]], "per_page": state["per_page"]},
             columns=state["columns"],
@@ -230,7 +235,8 @@ def account_columns(request: HttpRequest) -> HttpResponse:
 @team_permission_required(UPDATE)
 @require_POST
 def account_bulk_action(request: HttpRequest) -> HttpResponse:
-    """Apply one action (assign CSMs, stage, tier, churn) to the selected accounts the member may see."""
+    """Apply one action (assign CSMs, stage, tier, churn) to the selected accounts the member may see, or to every
+    account the list's filters match."""
     back = safe_next(request, reverse("accounts:list"))
     form = forms.BulkActionForm(request.POST)
     if not form.is_valid():
@@ -240,7 +246,20 @@ def account_bulk_action(request: HttpRequest) -> HttpResponse:
         messages.error(request, f"Nothing changed: {problems}")
         return redirect(back)
     data = form.cleaned_data
-    accounts = selectors.accounts_visible_to(request.user).filter(pk__in=data["ids"])
+    if data["scope"] == "all":
+        # The list's own query, so "all matching" is exactly what the list shows (and only what the member may see).
+        listed = _list_state(request, params=QueryDict(data["query"]))["qs"]
+        accounts = selectors.accounts_visible_to(request.user).filter(pk__in=listed.order_by().values("pk"))
+        matching = accounts.count()
+        if matching > BULK_MAX_ACCOUNTS:
+            messages.error(
+                request,
+                f"Nothing changed: {matching} accounts match, and a bulk action applies to at most "
+                f"{BULK_MAX_ACCOUNTS} at once. Narrow the filters and apply it in parts.",
+            )
+            return redirect(back)
+    else:
+        accounts = selectors.accounts_visible_to(request.user).filter(pk__in=data["ids"])
     try:
         if data["action"] == "assign":
             count = services.accounts_bulk_assign_csms(

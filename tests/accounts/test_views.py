@@ -131,6 +131,45 @@ def test_bulk_action_errors_are_messages(manager_client, account):
     assert "Give the churn date" in response.content.decode()
 
 
+def test_bulk_action_on_all_matching_accounts(manager_client, manager, account, other_account, unassigned_account):
+    # The list filtered by search "o" matches Acme Corp and Globex, not Initech: "all matching" is those two.
+    response = manager_client.post(
+        url("bulk_action"), {"action": "tier", "scope": "all", "query": "view=active&q=o", "tier": tier("SMB").pk}
+    )
+    assert response.status_code == 302
+    assert set(Account.objects.filter(tier__name="SMB").values_list("name", flat=True)) == {"Acme Corp", "Globex"}
+    # Without "all", ticking nothing changes nothing and says so.
+    response = manager_client.post(url("bulk_action"), {"action": "tier", "tier": tier("Enterprise").pk}, follow=True)
+    assert "Select at least one account" in response.content.decode()
+    assert not Account.objects.filter(tier__name="Enterprise").exists()
+
+
+def test_bulk_action_on_all_matching_keeps_to_what_the_member_sees(csm_client, account, other_account):
+    csm_client.post(url("bulk_action"), {"action": "tier", "scope": "all", "query": "view=all", "tier": tier("SMB").pk})
+    assert list(Account.objects.filter(tier__name="SMB").values_list("name", flat=True)) == ["Acme Corp"]
+
+
+def test_bulk_action_on_all_matching_is_capped(manager_client, account, other_account, monkeypatch):
+    from accounts.views import accounts as account_views
+
+    monkeypatch.setattr(account_views, "BULK_MAX_ACCOUNTS", 1)
+    response = manager_client.post(
+        url("bulk_action"),
+        {"action": "tier", "scope": "all", "query": "view=active", "tier": tier("SMB").pk},
+        follow=True,
+    )
+    assert "2 accounts match" in response.content.decode()
+    assert not Account.objects.filter(tier__name="SMB").exists()
+
+
+def test_account_list_offers_all_matching_when_there_is_more_than_a_page(manager_client, manager):
+    for n in range(30):
+        services.account_create(by=manager, account_id=f"MANY-{n}", name=f"Many {n:02d}")
+    services.list_preference_save(user=manager, columns=[], per_page=25)
+    html = manager_client.get(url("list"), {"view": "active"}).content.decode()
+    assert "Select all 30 matching accounts" in html and 'name="query" value="view=active"' in html
+
+
 def test_guest_cannot_bulk_act(guest_client, account):
     r = guest_client.post(url("bulk_action"), {"action": "tier", "ids": [account.pk], "tier": tier("SMB").pk})
     assert r.status_code == 403

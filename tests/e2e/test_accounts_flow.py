@@ -101,3 +101,39 @@ def test_account_lifecycle_and_bulk_edit(transactional_db, live_server, page: Pa
     with page.expect_response(re.compile(r"/accounts/bulk-edit/\d+/$")):
         score.press("Tab")
     expect(page.locator('tr[data-account="PW-2"]')).to_contain_text("less than or equal to 100")
+
+
+def test_bulk_action_on_every_matching_account(transactional_db, live_server, page: Page, roles):
+    from accounts import services
+    from accounts.models import Account
+    from tests.team.factories import UserFactory
+
+    services.picklists_install_defaults()
+    manager = UserFactory(role=roles["CSM Manager"], full_name="Mia Manager")
+    for n in range(27):
+        services.account_create(by=manager, account_id=f"BULK-{n}", name=f"Bulk {n:02d}")
+    services.account_create(by=manager, account_id="OTHER-1", name="Someone Else")
+    services.list_preference_save(user=manager, columns=["tier"], per_page=25)
+    _login(page, live_server, manager.email)
+
+    page.goto(f"{live_server.url}/accounts/?view=active&q=Bulk")
+    page.get_by_label("Select all on this page").check()
+    expect(page.get_by_text("All 25 accounts on this page are selected.")).to_be_visible()
+    page.get_by_role("button", name="Select all 27 matching accounts").click()
+    expect(page.get_by_text("All 27 matching accounts are selected.")).to_be_visible()
+    page.get_by_label("With selected accounts").select_option(label="Change tier")
+    page.locator("#bulk-tier").select_option(label="SMB")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.get_by_text("Tier changed on 27 accounts.")).to_be_visible()
+    assert Account.objects.filter(tier__name="SMB").count() == 27
+    assert Account.objects.get(account_id="OTHER-1").tier is None
+
+    # Unticking one account goes back to the ticked ones only.
+    page.get_by_label("Select all on this page").check()
+    page.get_by_role("button", name="Select all 27 matching accounts").click()
+    page.get_by_label("Select Bulk 00").uncheck()
+    expect(page.locator("#bulk-all")).to_be_hidden()
+    page.get_by_label("With selected accounts").select_option(label="Change tier")
+    page.locator("#bulk-tier").select_option(label="Enterprise")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.get_by_text("Tier changed on 24 accounts.")).to_be_visible()
