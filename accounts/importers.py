@@ -2,6 +2,9 @@
 
 Each upserts by its external id, through the services, so history (stages, CSM assignments, NPS) is kept and a
 re-import of the same file leaves everything unchanged. Empty cells leave the current value as it is.
+
+The helpers that find accounts by the file's account ids (`external_ids`, `accounts_by_id`, `live_account`,
+`parse_external_id`) serve the targets of higher apps too (subscriptions, invoices, metric values).
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ _email = EmailValidator()
 _url = URLValidator()
 
 
-def _external_id(value: str, name: str, *, required: bool = True) -> str | None:
+def parse_external_id(value: str, name: str, *, required: bool = True) -> str | None:
     if not value:
         if required:
             raise RowInvalid(name, "is required.")
@@ -69,7 +72,7 @@ def _email_of(value: str, name: str) -> str:
     return email
 
 
-def _accounts_by_id(ids: set[str]) -> dict[str, Account]:
+def accounts_by_id(ids: set[str]) -> dict[str, Account]:
     found: dict[str, Account] = {}
     id_list = list(ids)
     for start in range(0, len(id_list), 5000):
@@ -78,7 +81,8 @@ def _accounts_by_id(ids: set[str]) -> dict[str, Account]:
     return found
 
 
-def _normalized_ids(rows: list[dict[str, str]], column: str) -> set[str]:
+def external_ids(rows: list[dict[str, str]], column: str) -> set[str]:
+    """The well-formed external ids of a column (or of a ;-separated list column, named in the plural)."""
     ids = set()
     for row in rows:
         for raw in split_list(row.get(column, "")) if column.endswith("s") else [row.get(column, "")]:
@@ -87,7 +91,9 @@ def _normalized_ids(rows: list[dict[str, str]], column: str) -> set[str]:
     return ids
 
 
-def _live_account(ctx: dict[str, Any], key: str, name: str) -> Account:
+def live_account(ctx: dict[str, Any], key: str, name: str) -> Account:
+    """The account `key` from `ctx["accounts"]` (see `accounts_by_id`), or a row error if it is unknown or
+    deleted."""
     account = ctx["accounts"].get(key)
     if account is None:
         raise RowInvalid(name, f"no account has the id “{key}”.")
@@ -98,6 +104,7 @@ def _live_account(ctx: dict[str, Any], key: str, name: str) -> Account:
 
 class AccountsTarget(ImportTarget):
     key = "accounts"
+    order = 10
     label = "Accounts"
     description = "Create or update accounts by account id."
 
@@ -150,8 +157,8 @@ class AccountsTarget(ImportTarget):
         return [*self.BASE, *dims]
 
     def prepare(self, rows: list[dict[str, str]]) -> dict[str, Any]:
-        ids = _normalized_ids(rows, "account_id") | _normalized_ids(rows, "parent_account_id")
-        accounts = _accounts_by_id(ids)
+        ids = external_ids(rows, "account_id") | external_ids(rows, "parent_account_id")
+        accounts = accounts_by_id(ids)
         return {
             "accounts": accounts,
             "purged": set(
@@ -161,7 +168,7 @@ class AccountsTarget(ImportTarget):
             "tiers": {t.name.lower(): t for t in Tier.objects.all()},
             "csms": {u.email.lower(): u for u in csm_candidates().select_related("role")},
             "dimensions": {f"dim_{d.key}": d for d in dimensions_for(DimensionEntity.ACCOUNT)},
-            "file_ids": _normalized_ids(rows, "account_id"),
+            "file_ids": external_ids(rows, "account_id"),
             "current_csms": {},
         }
 
@@ -172,7 +179,7 @@ class AccountsTarget(ImportTarget):
             return None
 
     def validate(self, row: dict[str, str], ctx: dict[str, Any]) -> dict[str, Any]:
-        key = _external_id(row.get("account_id", ""), "account_id")
+        key = parse_external_id(row.get("account_id", ""), "account_id")
         if not row.get("name"):
             raise RowInvalid("name", "is required.")
         existing = ctx["accounts"].get(key)
@@ -206,7 +213,7 @@ class AccountsTarget(ImportTarget):
                 data[name] = row[name]
         clean: dict[str, Any] = {"account_id": key, "data": data}
         if row.get("parent_account_id"):
-            parent = _external_id(row["parent_account_id"], "parent_account_id")
+            parent = parse_external_id(row["parent_account_id"], "parent_account_id")
             if parent == key:
                 raise RowInvalid("parent_account_id", "an account cannot be its own parent.")
             clean["parent"] = parent
@@ -293,6 +300,7 @@ class AccountsTarget(ImportTarget):
 
 class ContactsTarget(ImportTarget):
     key = "contacts"
+    order = 20
     label = "Contacts"
     description = "Create or update contacts by user id (or email) and add them to accounts."
 
@@ -320,7 +328,7 @@ class ContactsTarget(ImportTarget):
 
     def prepare(self, rows: list[dict[str, str]]) -> dict[str, Any]:
         return {
-            "accounts": _accounts_by_id(_normalized_ids(rows, "account_ids")),
+            "accounts": accounts_by_id(external_ids(rows, "account_ids")),
             "dimensions": {f"dim_{d.key}": d for d in dimensions_for(DimensionEntity.CONTACT)},
         }
 
@@ -335,7 +343,7 @@ class ContactsTarget(ImportTarget):
         return None
 
     def validate(self, row: dict[str, str], ctx: dict[str, Any]) -> dict[str, Any]:
-        user_id = _external_id(row.get("user_id", ""), "user_id", required=False) or ""
+        user_id = parse_external_id(row.get("user_id", ""), "user_id", required=False) or ""
         email = _email_of(row.get("email", ""), "email")
         if not user_id and not email:
             raise RowInvalid("user_id", "user_id or email is required.")
@@ -353,7 +361,7 @@ class ContactsTarget(ImportTarget):
         if row.get("email_opt_out"):
             fields["email_opt_out"] = parse_bool(row["email_opt_out"], "email_opt_out")
         accounts = [
-            _live_account(ctx, _external_id(raw, "account_ids"), "account_ids")
+            live_account(ctx, parse_external_id(raw, "account_ids"), "account_ids")
             for raw in split_list(row.get("account_ids", ""))
         ]
         dims = {}
@@ -386,6 +394,7 @@ class ContactsTarget(ImportTarget):
 
 class InteractionsTarget(ImportTarget):
     key = "interactions"
+    order = 60
     label = "Interactions"
     description = "Log interactions on accounts' timelines (upserted by interaction_id when given)."
 
@@ -407,7 +416,7 @@ class InteractionsTarget(ImportTarget):
         from team.models import User
 
         return {
-            "accounts": _accounts_by_id(_normalized_ids(rows, "account_id")),
+            "accounts": accounts_by_id(external_ids(rows, "account_id")),
             "types": {t.name.lower(): t for t in InteractionType.objects.all()},
             "authors": {u.email.lower(): u for u in User.objects.filter(is_active=True)},
         }
@@ -421,7 +430,7 @@ class InteractionsTarget(ImportTarget):
         return None
 
     def validate(self, row: dict[str, str], ctx: dict[str, Any]) -> dict[str, Any]:
-        account = _live_account(ctx, _external_id(row.get("account_id", ""), "account_id"), "account_id")
+        account = live_account(ctx, parse_external_id(row.get("account_id", ""), "account_id"), "account_id")
         if not row.get("date"):
             raise RowInvalid("date", "is required.")
         if not row.get("subject"):
@@ -429,7 +438,7 @@ class InteractionsTarget(ImportTarget):
         if not row.get("type"):
             raise RowInvalid("type", "is required.")
         clean = {
-            "external_id": _external_id(row.get("interaction_id", ""), "interaction_id", required=False) or "",
+            "external_id": parse_external_id(row.get("interaction_id", ""), "interaction_id", required=False) or "",
             "account": account,
             "date": parse_datetime(row["date"], "date"),
             "type": lookup(ctx["types"], row["type"], "type", "interaction type"),
@@ -495,6 +504,7 @@ class InteractionsTarget(ImportTarget):
 
 class TicketsTarget(ImportTarget):
     key = "tickets"
+    order = 50
     label = "Support tickets"
     description = "Create or update support tickets by ticket id."
 
@@ -516,7 +526,7 @@ class TicketsTarget(ImportTarget):
         options = {kind: {} for kind in TicketOptionKind.values}
         for option in TicketOption.objects.all():
             options[option.kind][option.name.lower()] = option
-        return {"accounts": _accounts_by_id(_normalized_ids(rows, "account_id")), "options": options}
+        return {"accounts": accounts_by_id(external_ids(rows, "account_id")), "options": options}
 
     def row_key(self, row: dict[str, str]) -> str | None:
         try:
@@ -525,8 +535,8 @@ class TicketsTarget(ImportTarget):
             return None
 
     def validate(self, row: dict[str, str], ctx: dict[str, Any]) -> dict[str, Any]:
-        ticket_id = _external_id(row.get("ticket_id", ""), "ticket_id")
-        account = _live_account(ctx, _external_id(row.get("account_id", ""), "account_id"), "account_id")
+        ticket_id = parse_external_id(row.get("ticket_id", ""), "ticket_id")
+        account = live_account(ctx, parse_external_id(row.get("account_id", ""), "account_id"), "account_id")
         for name in ["subject", "status", "opened_at"]:
             if not row.get(name):
                 raise RowInvalid(name, "is required.")

@@ -1,8 +1,8 @@
 """The CSV import engine: read and check a file, preview per-row errors, commit the valid rows in one transaction.
 
 It knows nothing of accounts: each importable thing is an `ImportTarget` registered with `register_target`
-(accounts, contacts, interactions and tickets live in importers.py; later apps add subscriptions, invoices,
-metric values the same way). Rules every target gets:
+(accounts, contacts, interactions and tickets live in importers.py; the revenue app adds subscriptions and
+invoices, the metrics app custom metric values, the same way). Rules every target gets:
 - the file must be UTF-8 (a BOM is fine); a line with other bytes is reported with its line and column;
 - the header must name known columns, each once, and include the required ones;
 - a text cell starting with = + - @ (a spreadsheet formula) is refused, so an export can never run it;
@@ -21,6 +21,7 @@ from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
@@ -79,6 +80,10 @@ class ImportTarget(ABC):
     key: str = ""
     label: str = ""
     description: str = ""
+    # How a duplicate row is described ("same account, metric and date"); by default the key's field name.
+    key_label: str = ""
+    # Place in the list of targets on the import page.
+    order: int = 100
 
     @abstractmethod
     def columns(self) -> list[ImportColumn]:
@@ -124,7 +129,7 @@ def register_target(target: ImportTarget) -> None:
 
 
 def targets() -> list[ImportTarget]:
-    return list(_targets.values())
+    return sorted(_targets.values(), key=lambda target: target.order)
 
 
 def target_for(key: str) -> ImportTarget | None:
@@ -245,8 +250,9 @@ def check_file(target: ImportTarget, data: bytes, *, progress: Callable[[int, in
     for index, (line, row) in enumerate(rows):
         key = target.row_key(row)
         if key is not None and key in seen:
+            name = key.split(":", 1)[0]
             result.errors.append(
-                RowError(line, key.split(":", 1)[0], f"duplicates line {seen[key]} (same {key.split(':', 1)[0]}).")
+                RowError(line, name, f"duplicates line {seen[key]} ({target.key_label or f'same {name}'}).")
             )
             continue
         if key is not None:
@@ -447,6 +453,20 @@ def parse_int(value: str, name: str, *, low: int | None = None, high: int | None
     if (low is not None and number < low) or (high is not None and number > high):
         raise RowInvalid(name, f"{number} is outside {low}-{high}.")
     return number
+
+
+def parse_decimal(value: str, name: str, *, places: int = 4, limit: Decimal = Decimal("1e13")) -> Decimal | None:
+    """A number with at most `places` decimals (rounded to them) below `limit` in size; thousands separators are
+    fine."""
+    if not value:
+        return None
+    try:
+        number = Decimal(value.replace(",", ""))
+    except InvalidOperation:
+        raise RowInvalid(name, f"“{value}” is not a number.") from None
+    if not number.is_finite() or abs(number) >= limit:
+        raise RowInvalid(name, f"{value} is out of range.")
+    return number.quantize(Decimal(1).scaleb(-places))
 
 
 def parse_bool(value: str, name: str) -> bool | None:

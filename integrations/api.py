@@ -30,6 +30,7 @@ from accounts.ids import normalize_external_id
 from accounts.models import Account, AccountContact, AccountDimensionValue, DimensionType, Interaction, SupportTicket
 from integrations import ingest, schemas, selectors, services
 from integrations.models import Source, SourceKind
+from metrics.jobs import custom_history_refresh_later
 from revenue import services as revenue_services
 from revenue.models import ExchangeRate, Invoice, InvoiceLineItem, Subscription, SubscriptionLineItem
 from usage import services as usage_services
@@ -697,6 +698,8 @@ def _revenue_write(fn: Callable) -> Callable[[list[dict], Source], Any]:
 
 def _metrics_write(records: list[dict], source: Source) -> None:
     usage_services.metric_values_upsert(source_id=source.pk, values=records)
+    # Values for days the pipeline has already computed reach the history without waiting for a backfill.
+    custom_history_refresh_later({record["timestamp"].astimezone(datetime.UTC).date() for record in records})
 
 
 WRITERS: dict[str, tuple[type[BaseModel], Callable[[list[dict], Source], Any]]] = {

@@ -9,11 +9,12 @@ class MetricsConfig(AppConfig):
         from accounts.panels import register_list_summary_panel, register_overview_facts
         from core.demo import register_seeder
         from core.navigation import SettingsLink, register_settings
-        from metrics import builtins, panels
+        from metrics import builtins, importers, panels
         from metrics.demo import seed_pipeline
         from team.models import TeamPermission
 
         builtins.register()
+        importers.register()
         register_seeder("pipeline", 90, seed_pipeline)
         register_overview_facts("revenue", panels.account_revenue_facts, order=20)
         register_list_summary_panel(

@@ -103,6 +103,18 @@ def custom_values_compute(*, as_of: datetime.date) -> dict[str, int]:
     return written
 
 
+def custom_history_refresh(*, days: list[datetime.date]) -> int:
+    """Bring the history up to date for days that received custom metric values after the pipeline ran (a CSV of
+    past values): per day, oldest first, the custom and computed metrics and the current values. Returns the values
+    written."""
+    written = 0
+    for day in sorted(set(days)):
+        written += sum(custom_values_compute(as_of=day).values())
+        written += sum(computed_values_compute(as_of=day).values())
+        written += current_values_refresh(as_of=day)
+    return written
+
+
 def _computed_order(metrics: list[Metric]) -> list[tuple[Metric, formula.Node]]:
     """Computed metrics ordered so that each comes after the computed metrics its formula uses."""
     parsed = {m.key: (m, formula.parse(m.formula)) for m in metrics}

@@ -9,6 +9,7 @@ class RevenueConfig(AppConfig):
         from accounts.panels import register_account_panel
         from core.demo import register_seeder
         from core.navigation import SettingsLink, register_settings
+        from revenue import importers
         from revenue.demo import seed_revenue
         from team.models import TeamPermission
 
@@ -23,4 +24,5 @@ class RevenueConfig(AppConfig):
             )
         )
         register_seeder("revenue", 25, seed_revenue)
+        importers.register()
         register_account_panel("revenue", "Subscriptions & invoices", "revenue/account_revenue.html", order=40)

@@ -333,7 +333,7 @@ def test_sub_forms(manager_client, account, csm, other_csm, settings, tmp_path):
     )
     assert r.status_code == 302 and Interaction.objects.get().contacts.get() == ann
     r = manager_client.post(
-        url("document_add", account.pk), {"name": "Contract", "file": SimpleUploadedFile("c.pdf", b"%PDF x")}
+        url("document_add", account.pk), {"name": "Contract", "file": SimpleUploadedFile("c.pdf", b"%PDF-1.7 x")}
     )
     assert r.status_code == 302
     doc = Document.objects.get()

@@ -162,6 +162,19 @@ def test_users_contacts_and_their_account_lists(client, api_source):
     assert len(client.get(url("account_users", api_source.key)).json()["results"]) == 2
 
 
+def test_metric_values_for_past_days_reach_the_history(client, api_source, django_capture_on_commit_callbacks):
+    from metrics.models import MetricCurrent, MetricValue
+
+    post_json(client, url("account_users", api_source.key), {"records": [{"account_id": "A", "user_id": "u1"}]})
+    day = datetime.date.today() - datetime.timedelta(days=3)
+    records = [{"account_id": "A", "metric": "Seats used", "value": 40, "date": day.isoformat()}]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post_json(client, url("metrics", api_source.key), {"records": records}).status_code == 200
+    value = MetricValue.objects.get(metric__key="seats_used")
+    assert (value.date, value.value, value.account.account_id) == (day, 40, "A")
+    assert MetricCurrent.objects.get(metric__key="seats_used").value == 40
+
+
 def test_metrics_interactions_and_tickets(client, api_source):
     post_json(client, url("account_users", api_source.key), {"records": [{"account_id": "A", "user_id": "u1"}]})
     metrics = [

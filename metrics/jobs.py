@@ -1,0 +1,32 @@
+"""Celery jobs of the metrics app: thin wrappers around its services."""
+
+from __future__ import annotations
+
+import datetime
+
+from celery import shared_task
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+
+def custom_history_refresh_later(days: set[datetime.date] | list[datetime.date]) -> None:
+    """Once the current transaction commits, recompute the past days among `days` (custom values arrived late).
+
+    Runs on ACCOUNTS_IMPORT_QUEUE when that setting names one (a CSV import's own work), else the default queue.
+    """
+    today = timezone.now().date()
+    past = sorted({day.isoformat() for day in days if day < today})
+    if not past:
+        return
+    queue = getattr(settings, "ACCOUNTS_IMPORT_QUEUE", None)
+    options = {"queue": queue} if queue else {}
+    transaction.on_commit(lambda: custom_history_refresh_job.apply_async(args=[past], **options))
+
+
+@shared_task(name="metrics.jobs.custom_history_refresh", ignore_result=True)
+def custom_history_refresh_job(days: list[str]) -> int:
+    """Recompute the custom and computed metrics of past days that received late values (ISO dates)."""
+    from metrics.services import custom_history_refresh
+
+    return custom_history_refresh(days=[datetime.date.fromisoformat(day) for day in days])
