@@ -400,6 +400,31 @@ def import_start(*, target: ImportTarget, filename: str, data: bytes, by: Any) -
     return import_check(job=job)
 
 
+def import_unattended(
+    *, target: ImportTarget, filename: str, data: bytes, source_id: int, check_only: bool = False
+) -> ImportJob:
+    """Import a file sent by a machine (the CSV import API): no one previews it, so it is checked and committed at
+    once (or only checked with `check_only`, leaving it ready to import on the page); a large file goes to the
+    background job that does the same. Raises ValidationError for an empty or oversized file."""
+    from django.core.files.base import ContentFile
+
+    if len(data) > MAX_FILE_BYTES:
+        raise ValidationError(f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB: split it in parts.")
+    if not data.strip():
+        raise ValidationError("The file is empty.")
+    job = ImportJob(target=target.key, filename=filename[:255], source_id=source_id)
+    job.background = data.count(b"\n") > background_rows()
+    job.status = ImportStatus.VALIDATING if check_only or not job.background else ImportStatus.COMMITTING
+    job.file.save(f"{target.key}.csv", ContentFile(data), save=False)
+    job.save()
+    if job.background:
+        from accounts.jobs import enqueue
+
+        enqueue("check" if check_only else "commit", job.pk)
+        return job
+    return import_check(job=job) if check_only else import_commit(job=job)
+
+
 def import_run_commit(*, job: ImportJob) -> ImportJob:
     """Commit a previewed job: at once, or in the background for a large file (enqueues
     accounts.jobs.import_commit_job after commit)."""

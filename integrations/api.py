@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -27,7 +28,19 @@ from pydantic import BaseModel, ValidationError
 from accounts import services as account_services
 from accounts import sync
 from accounts.ids import normalize_external_id
-from accounts.models import Account, AccountContact, AccountDimensionValue, DimensionType, Interaction, SupportTicket
+from accounts.imports import MAX_FILE_BYTES as IMPORT_MAX_FILE_BYTES
+from accounts.imports import import_unattended, target_for
+from accounts.imports import targets as import_targets
+from accounts.models import (
+    Account,
+    AccountContact,
+    AccountDimensionValue,
+    DimensionType,
+    ImportJob,
+    ImportStatus,
+    Interaction,
+    SupportTicket,
+)
 from integrations import ingest, schemas, selectors, services
 from integrations.models import Source, SourceKind
 from metrics.jobs import custom_history_refresh_later
@@ -843,6 +856,101 @@ for _suffix, _listing, _filter in [
     ("metrics", "metrics", lambda qs, a: qs.filter(account_id=a.account_id)),
 ]:
     _register_account_child(_suffix, _listing, _filter)
+
+
+# CSV import ---------------------------------------------------------------------------------------------------------
+
+
+def csv_import_auth(request: HttpRequest) -> Source | None:
+    """A CSV source's key, sent as for the Account API (`?api_key=KEY` or HTTP Basic `api:KEY`)."""
+    key = request.GET.get("api_key")
+    if not key:
+        basic = _basic(request)
+        if basic and basic[0] == "api":
+            key = basic[1]
+    return _check_kind(selectors.source_for_key(key or ""), (SourceKind.CSV,))
+
+
+def import_json(job: ImportJob) -> dict:
+    return {
+        "id": job.pk,
+        "target": job.target,
+        "status": job.status,
+        "file_error": job.file_error,
+        "total_rows": job.total_rows,
+        "valid_rows": job.valid_rows,
+        "error_rows": job.error_rows,
+        "created": job.created_count,
+        "updated": job.updated_count,
+        "unchanged": job.unchanged_count,
+        "errors": job.errors,
+        "status_url": f"/api/v2/imports/jobs/{job.pk}",
+    }
+
+
+def _import_answer(request: HttpRequest, source: Source, job: ImportJob) -> JsonResponse:
+    if job.status == ImportStatus.FAILED or (job.status == ImportStatus.DONE and job.total_rows and not job.valid_rows):
+        status = 400
+    elif job.status in (ImportStatus.VALIDATING, ImportStatus.COMMITTING):
+        status = 202
+    else:
+        status = 200
+    first = job.file_error or (f"line {job.errors[0]['line']}: {job.errors[0]['message']}" if job.errors else "")
+    _log(request, source, status, records=job.total_rows, failed=job.error_rows, error=first[:300])
+    return JsonResponse(import_json(job), status=status)
+
+
+@v2.post(
+    "/imports/{target}",
+    auth=csv_import_auth,
+    operation_id="csv_import",
+    summary="Import a CSV file (CSV source keys)",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "The file, as on the import page's template (UTF-8, header row); gzip is fine.",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        }
+    },
+)
+def csv_import(request: HttpRequest, target: str, check_only: bool = False, filename: str = "") -> HttpResponse:
+    source: Source = request.auth
+    spec = target_for(target)
+    if spec is None:
+        known = ", ".join(t.key for t in import_targets())
+        _log(request, source, 404, error=f"Unknown import target {target[:40]}.")
+        return JsonResponse({"detail": f"No import target “{target[:40]}”; known: {known}."}, status=404)
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        return _body_error(request, source, ingest.BodyError(413, "The file is too large for one request: gzip it."))
+    try:
+        if (request.META.get("HTTP_CONTENT_ENCODING") or "").strip().lower() in ("gzip", "x-gzip") or body[:2] == (
+            b"\x1f\x8b"
+        ):
+            body = ingest.gunzip_capped(body, IMPORT_MAX_FILE_BYTES)
+    except ingest.BodyError as exc:
+        return _body_error(request, source, exc)
+    try:
+        job = import_unattended(
+            target=spec,
+            filename=(filename or f"{spec.key}.csv")[:200],
+            data=body,
+            source_id=source.pk,
+            check_only=check_only,
+        )
+    except DjangoValidationError as exc:
+        return _body_error(request, source, ingest.BodyError(400, " ".join(exc.messages)))
+    return _import_answer(request, source, job)
+
+
+@v2.get("/imports/jobs/{job_id}", auth=csv_import_auth, operation_id="csv_import_job", summary="A CSV import's state")
+def csv_import_job(request: HttpRequest, job_id: int) -> HttpResponse:
+    source: Source = request.auth
+    job = ImportJob.objects.filter(pk=job_id, source_id=source.pk).first()
+    if job is None:
+        raise HttpError(404, "This source sent no import with that id.")
+    return _import_answer(request, source, job)
 
 
 api.add_router("/v1", v1)

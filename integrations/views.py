@@ -31,6 +31,8 @@ def _endpoints(request: HttpRequest, source: Source) -> dict[str, str]:
         return {"Stripe webhook URL": f"{base}/webhooks/stripe/{source.public_id}/"}
     if source.kind == SourceKind.ZENDESK:
         return {"Zendesk webhook URL": f"{base}/webhooks/zendesk/{source.public_id}/"}
+    if source.kind == SourceKind.CSV:
+        return {"CSV import (POST the file)": f"{base}/api/v2/imports/<target>?api_key=<api key>"}
     return {}
 
 

@@ -26,6 +26,9 @@ class ImportJob(TimeStampedModel):
     filename = models.CharField(max_length=255)
     file = models.FileField(upload_to="imports/%Y/%m/", max_length=300)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    source_id = models.BigIntegerField(
+        default=0, help_text="The integrations source that sent it (0: uploaded on the page)."
+    )
     status = models.CharField(max_length=20, choices=ImportStatus.choices, default=ImportStatus.VALIDATING)
     total_rows = models.PositiveIntegerField(default=0)
     valid_rows = models.PositiveIntegerField(default=0)
