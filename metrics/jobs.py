@@ -9,14 +9,20 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+# How far back late custom values are brought into the history by themselves; older days need a backfill
+# (`manage.py run_pipeline --as-of DAY --days N`).
+LATE_VALUE_DAYS = 400
+
 
 def custom_history_refresh_later(days: set[datetime.date] | list[datetime.date]) -> None:
-    """Once the current transaction commits, recompute the past days among `days` (custom values arrived late).
+    """Once the current transaction commits, recompute the past days among `days` (custom values arrived late), as
+    far back as LATE_VALUE_DAYS.
 
-    Runs on ACCOUNTS_IMPORT_QUEUE when that setting names one (a CSV import's own work), else the default queue.
+        Runs on ACCOUNTS_IMPORT_QUEUE when that setting names one (a CSV import's own work), else the default queue.
     """
     today = timezone.now().date()
-    past = sorted({day.isoformat() for day in days if day < today})
+    oldest = today - datetime.timedelta(days=LATE_VALUE_DAYS)
+    past = sorted({day.isoformat() for day in days if oldest <= day < today})
     if not past:
         return
     queue = getattr(settings, "ACCOUNTS_IMPORT_QUEUE", None)
