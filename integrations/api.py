@@ -934,7 +934,7 @@ def csv_import(request: HttpRequest, target: str, check_only: bool = False, file
     try:
         job = import_unattended(
             target=spec,
-            filename=(filename or f"{spec.key}.csv")[:200],
+            filename=(filename.replace("\x00", "") or f"{spec.key}.csv")[:200],
             data=body,
             source_id=source.pk,
             check_only=check_only,

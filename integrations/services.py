@@ -100,12 +100,13 @@ def api_call_record(
         source=source,
         at=timezone.now(),
         method=method[:10],
-        endpoint=endpoint[:200],
+        # What a caller sent can hold NUL characters, which the database cannot store.
+        endpoint=endpoint.replace("\x00", "")[:200],
         status_code=status_code,
         status=status,
         records=records,
         failed=failed,
-        error=(error or "")[:500],
+        error=(error or "").replace("\x00", "")[:500],
     )
     if call.pk % TRIM_EVERY == 0:
         api_calls_trim(source_id=source.pk)

@@ -138,6 +138,13 @@ def test_it_puts_one_account(client, api_source):
     response = client.put(url("accounts/P-1", api_source.key), {"csm_score": 900}, content_type="application/json")
     assert response.status_code == 400
     assert Account.objects.get(account_id="P-1").industry == "Retail"
+    # A NUL character (which PostgreSQL cannot store) is refused, naming the field, in one record or a batch.
+    response = client.put(url("accounts/P-1", api_source.key), {"name": "Nul\u0000Co"}, content_type="application/json")
+    assert response.status_code == 400 and "name" in response.text and "NUL" in response.text
+    batch = [{"account_id": "P-2", "name": "Fine"}, {"account_id": "P-3", "description": "a\u0000b"}]
+    body = post_json(client, url("accounts", api_source.key), {"records": batch}).json()
+    assert [f["record"] for f in body["failed_results"]] == [1] and "NUL" in body["failed_results"][0]["message"]
+    assert Account.objects.get(account_id="P-1").name == "Put Co" and Account.objects.filter(account_id="P-2").exists()
 
 
 def test_users_contacts_and_their_account_lists(client, api_source):

@@ -47,6 +47,12 @@ def test_a_csv_source_imports_a_file_and_hears_about_each_bad_row(client, csv_so
     assert (body["created"], body["updated"], body["unchanged"]) == (0, 0, 2)
 
 
+def test_a_file_name_is_kept_for_the_import_page(client, csv_source):
+    path = f"/api/v2/imports/accounts?filename=nightly%00.csv&api_key={csv_source.key}"
+    assert post_csv(client, path, ACCOUNTS).status_code == 200
+    assert ImportJob.objects.get().filename == "nightly.csv"
+
+
 def test_check_only_writes_nothing_and_leaves_the_file_ready_on_the_page(client, csv_source):
     response = post_csv(client, f"/api/v2/imports/accounts?check_only=true&api_key={csv_source.key}", ACCOUNTS)
     assert response.status_code == 200 and response.json()["status"] == ImportStatus.PREVIEW
@@ -57,6 +63,7 @@ def test_check_only_writes_nothing_and_leaves_the_file_ready_on_the_page(client,
     ("path", "data", "status", "words"),
     [
         ("/api/v2/imports/planets", ACCOUNTS, 404, "known: accounts, contacts"),
+        ("/api/v2/imports/pla%00nets", ACCOUNTS, 404, "known: accounts, contacts"),
         ("/api/v2/imports/accounts", b"", 400, "empty"),
         ("/api/v2/imports/accounts", b"nom\nX\n", 400, "unknown column"),
         ("/api/v2/imports/accounts", b"account_id,name\nX-1,\n", 400, "is required"),
