@@ -76,14 +76,19 @@ def _check_kind(source: Source | None, kinds: tuple[str, ...]) -> Source | None:
     return source
 
 
-def account_api_auth(request: HttpRequest) -> Source | None:
+def _api_key(request: HttpRequest) -> str:
     """`?api_key=KEY`, or HTTP Basic with user `api` and the key as password."""
     key = request.GET.get("api_key")
     if not key:
         basic = _basic(request)
         if basic and basic[0] == "api":
             key = basic[1]
-    return _check_kind(selectors.source_for_key(key or ""), (SourceKind.API,))
+    return key or ""
+
+
+def account_api_auth(request: HttpRequest) -> Source | None:
+    """An API source's key (see `_api_key`)."""
+    return _check_kind(selectors.source_for_key(_api_key(request)), (SourceKind.API,))
 
 
 def segment_auth(request: HttpRequest) -> Source | None:
@@ -863,12 +868,7 @@ for _suffix, _listing, _filter in [
 
 def csv_import_auth(request: HttpRequest) -> Source | None:
     """A CSV source's key, sent as for the Account API (`?api_key=KEY` or HTTP Basic `api:KEY`)."""
-    key = request.GET.get("api_key")
-    if not key:
-        basic = _basic(request)
-        if basic and basic[0] == "api":
-            key = basic[1]
-    return _check_kind(selectors.source_for_key(key or ""), (SourceKind.CSV,))
+    return _check_kind(selectors.source_for_key(_api_key(request)), (SourceKind.CSV,))
 
 
 def import_json(job: ImportJob) -> dict:

@@ -57,8 +57,27 @@ def _amount_lines(value: str, name: str) -> list[tuple[str, Decimal]]:
     return lines
 
 
-class SubscriptionsTarget(ImportTarget):
+class _RevenueTarget(ImportTarget):
+    """A billing record of an account, keyed by its id in the billing system (`id_column`)."""
+
+    id_column = ""
+
+    def prepare(self, rows: list[dict[str, str]]) -> dict[str, Any]:
+        return {
+            "accounts": accounts_by_id(external_ids(rows, "account_id")),
+            "base": services.revenue_settings_get().base_currency,
+        }
+
+    def row_key(self, row: dict[str, str]) -> str | None:
+        try:
+            return f"{self.id_column}:" + parse_external_id(row.get(self.id_column, ""), self.id_column)
+        except RowInvalid:
+            return None
+
+
+class SubscriptionsTarget(_RevenueTarget):
     key = "subscriptions"
+    id_column = "subscription_id"
     order = 30
     label = "Subscriptions"
     description = "Create or update subscriptions by subscription id, with their add-ons and discounts."
@@ -78,18 +97,6 @@ class SubscriptionsTarget(ImportTarget):
             ImportColumn("addons", help=LINES_HELP, example="Extra seats=150"),
             ImportColumn("discounts", help=LINES_HELP + " (as positive numbers)", example="Launch offer=100"),
         ]
-
-    def prepare(self, rows: list[dict[str, str]]) -> dict[str, Any]:
-        return {
-            "accounts": accounts_by_id(external_ids(rows, "account_id")),
-            "base": services.revenue_settings_get().base_currency,
-        }
-
-    def row_key(self, row: dict[str, str]) -> str | None:
-        try:
-            return "subscription_id:" + parse_external_id(row.get("subscription_id", ""), "subscription_id")
-        except RowInvalid:
-            return None
 
     def validate(self, row: dict[str, str], ctx: dict[str, Any]) -> dict[str, Any]:
         subscription_id = parse_external_id(row.get("subscription_id", ""), "subscription_id")
@@ -152,8 +159,9 @@ def _subscription_same(sub: Subscription, clean: dict[str, Any]) -> bool:
     return stored == sorted(clean["line_items"]) and all(item.quantity == 1 for item in sub.line_items.all())
 
 
-class InvoicesTarget(ImportTarget):
+class InvoicesTarget(_RevenueTarget):
     key = "invoices"
+    id_column = "invoice_id"
     order = 40
     label = "Invoices"
     description = "Create or update invoices by invoice id (shown on the account; MRR comes from subscriptions)."
@@ -172,18 +180,6 @@ class InvoicesTarget(ImportTarget):
             ImportColumn("is_recurring", help="yes/no (yes when empty).", example="yes"),
             ImportColumn("lines", help="description=amount, several separated by ;", example="Growth plan=1350"),
         ]
-
-    def prepare(self, rows: list[dict[str, str]]) -> dict[str, Any]:
-        return {
-            "accounts": accounts_by_id(external_ids(rows, "account_id")),
-            "base": services.revenue_settings_get().base_currency,
-        }
-
-    def row_key(self, row: dict[str, str]) -> str | None:
-        try:
-            return "invoice_id:" + parse_external_id(row.get("invoice_id", ""), "invoice_id")
-        except RowInvalid:
-            return None
 
     def validate(self, row: dict[str, str], ctx: dict[str, Any]) -> dict[str, Any]:
         invoice_id = parse_external_id(row.get("invoice_id", ""), "invoice_id")
