@@ -171,7 +171,7 @@ def metric_statistics_refresh(*, as_of: datetime.date) -> int:
 
     Lists, charts and later pipeline stages read windows of days; until the statistics know the new day, the
     planner believes it empty and may read a window through the (metric, date) index for every account instead of
-    each account's own range. Sampling costs well under a second at 100 million values. Returns 0 (rows written).
+    each account's own range. Sampling took about 4 s at 46 million values on the benchmark. Returns 0 (rows written).
     """
     statistics_refresh("metrics_metricvalue")
     return 0
