@@ -381,23 +381,7 @@ def import_commit(*, job: ImportJob) -> ImportJob:
 def import_start(*, target: ImportTarget, filename: str, data: bytes, by: Any) -> ImportJob:
     """Store an uploaded file as an import job and check it: at once for a small file, else in the background
     (enqueues accounts.jobs.import_check_job after commit)."""
-    from django.core.files.base import ContentFile
-
-    if len(data) > MAX_FILE_BYTES:
-        raise ValidationError(f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB: split it in parts.")
-    if not data.strip():
-        raise ValidationError("The file is empty.")
-    approx_rows = data.count(b"\n")
-    job = ImportJob(target=target.key, filename=filename[:255], uploaded_by=by, status=ImportStatus.VALIDATING)
-    job.background = approx_rows > background_rows()
-    job.file.save(f"{target.key}.csv", ContentFile(data), save=False)
-    job.save()
-    if job.background:
-        from accounts.jobs import enqueue
-
-        enqueue("check", job.pk)
-        return job
-    return import_check(job=job)
+    return _import_begin(target=target, filename=filename, data=data, commit=False, uploaded_by=by)
 
 
 def import_unattended(
@@ -406,23 +390,29 @@ def import_unattended(
     """Import a file sent by a machine (the CSV import API): no one previews it, so it is checked and committed at
     once (or only checked with `check_only`, leaving it ready to import on the page); a large file goes to the
     background job that does the same. Raises ValidationError for an empty or oversized file."""
+    return _import_begin(target=target, filename=filename, data=data, commit=not check_only, source_id=source_id)
+
+
+def _import_begin(*, target: ImportTarget, filename: str, data: bytes, commit: bool, **owner: Any) -> ImportJob:
+    """Store the file as a job of `owner` (uploaded_by or source_id), then check it, or check and commit it: at once
+    for a small file, else by a background job enqueued after commit."""
     from django.core.files.base import ContentFile
 
     if len(data) > MAX_FILE_BYTES:
         raise ValidationError(f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB: split it in parts.")
     if not data.strip():
         raise ValidationError("The file is empty.")
-    job = ImportJob(target=target.key, filename=filename[:255], source_id=source_id)
+    job = ImportJob(target=target.key, filename=filename[:255], **owner)
     job.background = data.count(b"\n") > background_rows()
-    job.status = ImportStatus.VALIDATING if check_only or not job.background else ImportStatus.COMMITTING
+    job.status = ImportStatus.COMMITTING if commit and job.background else ImportStatus.VALIDATING
     job.file.save(f"{target.key}.csv", ContentFile(data), save=False)
     job.save()
     if job.background:
         from accounts.jobs import enqueue
 
-        enqueue("check" if check_only else "commit", job.pk)
+        enqueue("commit" if commit else "check", job.pk)
         return job
-    return import_check(job=job) if check_only else import_commit(job=job)
+    return import_commit(job=job) if commit else import_check(job=job)
 
 
 def import_run_commit(*, job: ImportJob) -> ImportJob:

@@ -13,9 +13,14 @@ def enqueue(phase: str, job_id: int) -> None:
     ACCOUNTS_IMPORT_QUEUE (a setting) picks the Celery queue; by default the app's default queue.
     """
     task = import_check_job if phase == "check" else import_commit_job
-    queue = getattr(settings, "ACCOUNTS_IMPORT_QUEUE", None)
-    options = {"queue": queue} if queue else {}
+    options = import_queue_options()
     transaction.on_commit(lambda: task.apply_async(args=[job_id], **options))
+
+
+def import_queue_options() -> dict[str, str]:
+    """The Celery options that put a job of an import on ACCOUNTS_IMPORT_QUEUE, when that setting names one."""
+    queue = getattr(settings, "ACCOUNTS_IMPORT_QUEUE", None)
+    return {"queue": queue} if queue else {}
 
 
 @shared_task(name="accounts.jobs.import_check", ignore_result=True)
