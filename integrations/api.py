@@ -1,8 +1,9 @@
 """The HTTP API (django-ninja): the Event API, the Segment-compatible tracking API and the Account API v2.
 
 Authentication is by source key: the Event API takes `/v1/{auth_key}/{api_key}` (the source's public id and a
-key), the Segment endpoints HTTP Basic with the write key as user name, the Account API `?api_key=` or HTTP
-Basic with user `api`. A missing, wrong or revoked key answers 401; a key of a source of another kind, 403.
+key), the Segment endpoints HTTP Basic with the write key as user name or `writeKey` in the JSON body, the Account
+API `?api_key=` or HTTP Basic with user `api`. A missing, wrong or revoked key answers 401; a key of a source of
+another kind, 403.
 Bodies are read and validated record by record (integrations.ingest), so bad records never sink good ones.
 """
 
@@ -92,9 +93,41 @@ def account_api_auth(request: HttpRequest) -> Source | None:
 
 
 def segment_auth(request: HttpRequest) -> Source | None:
-    """HTTP Basic with the write key as user name (Segment's libraries send it so), password empty."""
+    """The write key as HTTP Basic user name (password empty), else as `writeKey` in the JSON body (Segment's
+    HTTP Tracking API takes both; some of its libraries send only the body key). Basic is read first."""
     basic = _basic(request)
-    return _check_kind(selectors.source_for_key(basic[0] if basic else ""), (SourceKind.SEGMENT,))
+    key = basic[0] if basic and basic[0] else _segment_body_key(request)
+    return _check_kind(selectors.source_for_key(key), (SourceKind.SEGMENT,))
+
+
+def _segment_body(request: HttpRequest) -> Any:
+    """The parsed body of a Segment call, read once (authentication may need it before the view does)."""
+    if not hasattr(request, "_segment_body"):
+        try:
+            request._segment_body = ingest.read_json(request)
+        except ingest.BodyError as exc:
+            request._segment_body = exc
+    if isinstance(request._segment_body, ingest.BodyError):
+        raise request._segment_body
+    return request._segment_body
+
+
+def _segment_body_key(request: HttpRequest) -> str:
+    """`writeKey` of the body; in a batch, the batch's own or else the one its messages share. An unreadable body
+    names no key (the caller is not authenticated, so it is answered 401, not told about the body)."""
+    try:
+        body = _segment_body(request)
+    except ingest.BodyError:
+        return ""
+    if not isinstance(body, dict):
+        return ""
+    key = body.get("writeKey")
+    if not key and isinstance(body.get("batch"), list):
+        keys = {m.get("writeKey") for m in body["batch"] if isinstance(m, dict) and m.get("writeKey")}
+        if len(keys) > 1:
+            raise HttpError(401, "The messages of this batch name different write keys; send one per batch.")
+        key = next(iter(keys), "")
+    return key if isinstance(key, str) else ""
 
 
 def event_api_auth(request: HttpRequest) -> Source | None:
@@ -267,7 +300,7 @@ def event_api(request: HttpRequest, auth_key: str, api_key: str) -> HttpResponse
 def _segment(request: HttpRequest, kind: str | None) -> HttpResponse:
     source: Source = request.auth
     try:
-        body = ingest.read_json(request)
+        body = _segment_body(request)
         if not isinstance(body, dict):
             raise ingest.BodyError(400, "The body is a JSON object.")
         if kind is None:
@@ -282,6 +315,8 @@ def _segment(request: HttpRequest, kind: str | None) -> HttpResponse:
                 ]
         else:
             messages = [{**body, "type": body.get("type") or kind}]
+        # The key authenticated the call; it is not part of what the call says.
+        messages = [{k: v for k, v in m.items() if k != "writeKey"} if isinstance(m, dict) else m for m in messages]
         ingest.check_batch_size(len(messages))
     except ingest.BodyError as exc:
         return _body_error(request, source, exc)

@@ -289,12 +289,14 @@ class SegmentMessage(BaseModel):
     properties: dict[str, Any] | None = None
     traits: dict[str, Any] | None = None
     context: dict[str, Any] | None = None
+    writeKey: str | None = Field(None, description="The write key, when not sent as HTTP Basic user name.")
 
 
 class SegmentBatch(BaseModel):
     batch: list[SegmentMessage]
     context: dict[str, Any] | None = None
     sentAt: str | None = None
+    writeKey: str | None = Field(None, description="The write key for the whole batch, when not sent as HTTP Basic.")
 
 
 def inline_schema(model: type[BaseModel] | dict) -> dict:
