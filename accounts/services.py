@@ -45,7 +45,8 @@ from accounts.models import (
     TicketOptionKind,
     Tier,
 )
-from team.models import User
+from accounts.selectors import accounts_visible_to
+from team.models import TeamPermission, User
 
 # Fields of Account that account_update may change directly (stage, NPS and CSMs have their own services).
 ACCOUNT_FIELDS = (
@@ -456,25 +457,76 @@ def list_preference_save(*, user: User, columns: list[str], per_page: int) -> Ac
 # Contacts ------------------------------------------------------------------------------------------------------
 
 
+def contact_known(*, user_id: str = "", email: str = "") -> tuple[Contact | None, str]:
+    """The person already known by `user_id` (first) or `email`, and which of the two fields matched."""
+    if user_id:
+        contact = Contact.objects.filter(user_id=user_id).first()
+        if contact is not None:
+            return contact, "user_id"
+    if email:
+        contact = Contact.objects.filter(email=email).order_by("id").first()
+        if contact is not None:
+            return contact, "email"
+    return None, ""
+
+
+def _contact_hidden_from(contact: Contact, user: User) -> bool:
+    """Whether `contact` belongs to accounts and `user` sees none of them (a person of no account is not hidden)."""
+    if user.has_team_perm(TeamPermission.VIEW_ALL_ACCOUNTS):
+        return False
+    links = AccountContact.objects.filter(contact=contact)
+    if not links.exists():
+        return False
+    return not links.filter(account__in=accounts_visible_to(user, include_deleted=True)).exists()
+
+
+def _fill_blanks(contact: Contact, fields: Mapping[str, Any]) -> None:
+    """Give a known person the details they lack; what they already have is kept, never overwritten."""
+    blanks = [
+        name
+        for name, value in fields.items()
+        if value not in (None, "", False) and getattr(contact, name) in (None, "", False)
+    ]
+    for name in blanks:
+        setattr(contact, name, fields[name])
+    if blanks:
+        contact.save(update_fields=[*blanks, "updated_at"])
+
+
 @transaction.atomic
 def contact_create(
     *,
     account: Account | None,
+    by: User | None = None,
     dimensions: Mapping[CustomDimension, Any] | None = None,
     **fields: Any,
 ) -> Contact:
-    """Add a contact to an account. A person already known by user id or email is linked, not duplicated."""
+    """Add a contact to an account. A person already known by user id or email is linked, not duplicated.
+
+    A known person keeps their details and dimension values: the given ones only fill what they lack. When `by`
+    (the member adding them) has no "view all accounts" and the known person belongs only to accounts `by`
+    cannot see, nothing is linked or changed: ValidationError on the field that matched (linking would show
+    them the person's details, and let them change those through the contact's dimensions).
+    """
     unknown = set(fields) - set(CONTACT_FIELDS)
     if unknown:
         raise TypeError(f"Unknown contact fields: {', '.join(sorted(unknown))}")
     contact = Contact(**fields)
     contact.full_clean(validate_unique=False, validate_constraints=False)
-    existing = None
-    if contact.user_id:
-        existing = Contact.objects.filter(user_id=contact.user_id).first()
-    if existing is None and contact.email:
-        existing = Contact.objects.filter(email=contact.email).order_by("id").first()
+    existing, matched = contact_known(user_id=contact.user_id, email=contact.email)
     if existing is not None:
+        if by is not None and _contact_hidden_from(existing, by):
+            label = "user id" if matched == "user_id" else "email"
+            raise ValidationError(
+                {
+                    matched: f"A person with this {label} is already a contact of an account you cannot see; "
+                    "ask a colleague who can see it to add them."
+                }
+            )
+        _fill_blanks(existing, {name: getattr(contact, name) for name in fields})
+        if dimensions:
+            have = set(existing.dimension_values.values_list("dimension_id", flat=True))
+            dimensions = {dim: value for dim, value in dimensions.items() if dim.pk not in have}
         contact = existing
     else:
         contact.save()

@@ -529,7 +529,17 @@ def contact_add(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a contact to the account (an already known person is linked, not duplicated)."""
 
     def save(account, data, form):
-        services.contact_create(account=account, dimensions=form.dimension_values(), **form.contact_fields())
+        fields = form.contact_fields()
+        known, _ = services.contact_known(user_id=fields.get("user_id", ""), email=fields.get("email", ""))
+        contact = services.contact_create(
+            account=account, by=request.user, dimensions=form.dimension_values(), **fields
+        )
+        if known is not None:
+            messages.info(
+                request,
+                f"{contact} was already known: they are now linked to this account, and their existing details "
+                "were kept (only empty ones were filled in).",
+            )
 
     return _sub_form(
         request,
