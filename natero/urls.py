@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from core import views as core_views
 from integrations.api import urls as api_urls
+from team import views as team_views
 from team.forms import LoginForm, QueuedPasswordResetForm
 
 # Django admin signs in through the product's own login, so throttling and two-factor apply there too.
@@ -28,7 +29,7 @@ urlpatterns = [
     path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(
         "password-reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        team_views.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
     path("password-reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),

@@ -10,6 +10,7 @@ from django.contrib.auth.password_validation import password_validators_help_tex
 from core.emails import queue_email
 from core.navigation import landing_choices
 from team.models import Role, TeamGroup, TeamPermission, User, WorkspaceSettings
+from team.throttling import normalize_login_email
 
 
 def timezone_choices() -> list[tuple[str, str]]:
@@ -30,6 +31,9 @@ class LoginForm(AuthenticationForm):
 
 class QueuedPasswordResetForm(PasswordResetForm):
     """Password reset that sends its email from a job instead of inside the request."""
+
+    def clean_email(self) -> str:
+        return normalize_login_email(self.cleaned_data["email"])
 
     def send_mail(
         self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None

@@ -18,6 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from core.emails import queue_email
 from team.constants import BACKUP_CODE_COUNT, DEFAULT_ROLES
 from team.models import Invitation, InvitationStatus, Role, TeamGroup, User
+from team.throttling import lockout_clear, normalize_login_email
 
 
 class InvitationError(Exception):
@@ -90,6 +91,13 @@ def member_reactivate(*, member: User) -> User:
 
 
 @transaction.atomic
+def member_password_reset_done(*, member: User) -> None:
+    """After a member set a new password through an emailed reset link: forget the failed logins counted for
+    their address, so the new password works at once (the link proved the mailbox)."""
+    lockout_clear(email=member.email)
+
+
+@transaction.atomic
 def member_update_profile(*, member: User, full_name: str, timezone_name: str) -> User:
     member.full_name = full_name
     member.timezone = timezone_name
@@ -137,7 +145,7 @@ def invitation_create(*, email: str, role: Role, groups: list[TeamGroup], invite
 
     A newer invitation replaces an open one for the same address. Returns the invitation and its raw token.
     """
-    email = email.strip().lower()
+    email = normalize_login_email(email)
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": "A team member with this email address already exists."})
     Invitation.objects.filter(email__iexact=email, accepted_at=None, revoked_at=None).update(revoked_at=timezone.now())
@@ -185,7 +193,9 @@ def invitation_for_token(token: str) -> Invitation:
 
 @transaction.atomic
 def invitation_accept(*, token: str, full_name: str, password: str) -> User:
-    """Create the team member an invitation names, with its role and groups; a link works once only."""
+    """Create the team member an invitation names, with its role and groups; a link works once only.
+
+    Clears the login lockout of the address."""
     invitation = invitation_for_token(token)
     # Lock the row so two concurrent submissions of the same link cannot both create a member.
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
@@ -203,6 +213,8 @@ def invitation_accept(*, token: str, full_name: str, password: str) -> User:
     invitation.accepted_at = timezone.now()
     invitation.accepted_user = user
     invitation.save(update_fields=["accepted_at", "accepted_user"])
+    # The link proved the mailbox, as a password reset does: failed logins counted for it are forgotten.
+    lockout_clear(email=user.email)
     return user
 
 

@@ -9,6 +9,7 @@ import qrcode
 import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -89,6 +90,15 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             messages.success(request, f"Welcome to the team, {user.display_name}.")
             return redirect("team:landing")
     return render(request, "team/invitation_accept.html", {"form": form, "invitation": invitation})
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Set a new password from an emailed link; a successful reset also lifts a login lockout of the address."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.member_password_reset_done(member=form.user)
+        return response
 
 
 # Own profile and security ----------------------------------------------------------------------------------------
