@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.emails import queue_email
 from team.constants import BACKUP_CODE_COUNT, DEFAULT_ROLES
-from team.models import Invitation, InvitationStatus, Role, TeamGroup, User
+from team.models import Invitation, InvitationStatus, Role, TeamGroup, TeamPermission, User
 from team.throttling import lockout_clear, normalize_login_email
 
 
@@ -41,8 +41,42 @@ def roles_install_defaults() -> list[Role]:
     return roles
 
 
+def _lacking(by: User | None, permissions: list[str]) -> list[str]:
+    """The `permissions` that `by` does not hold (none for the system, `by=None`, or a superuser)."""
+    if by is None:
+        return []
+    return [p for p in permissions if not by.has_team_perm(p)]
+
+
+def _label(permission: str) -> str:
+    return TeamPermission(permission).label
+
+
+def _check_role_grantable(role: Role, by: User | None, field: str) -> None:
+    """Refuse giving someone `role` when it holds a permission `by` lacks (ValidationError on `field`)."""
+    missing = _lacking(by, [p for p in TeamPermission.values if getattr(role, p)])
+    if missing:
+        names = ", ".join(f"“{_label(p)}”" for p in missing)
+        raise ValidationError(
+            {field: f"The role {role.name} grants {names}, which you do not have: you cannot give it to anyone."}
+        )
+
+
+def _check_may_change(member: User, by: User | None) -> None:
+    """Only a superuser changes a superuser (their role, name, activity or two-factor devices)."""
+    if by is not None and member.is_superuser and not by.is_superuser:
+        raise PermissionDenied("Only a superuser can change a superuser.")
+
+
 @transaction.atomic
-def role_save(*, role: Role) -> Role:
+def role_save(*, role: Role, by: User | None = None) -> Role:
+    """Save a role. `by` may only switch on permissions they hold themselves (ValidationError per field);
+    permissions the role already had may stay."""
+    before = Role.objects.filter(pk=role.pk).first() if role.pk else None
+    switched_on = [p for p in TeamPermission.values if getattr(role, p) and not (before and getattr(before, p))]
+    missing = _lacking(by, switched_on)
+    if missing:
+        raise ValidationError({p: f"You cannot grant “{_label(p)}”: your own role does not have it." for p in missing})
     role.full_clean()
     role.save()
     return role
@@ -60,7 +94,11 @@ def role_delete(*, role: Role) -> None:
 
 @transaction.atomic
 def member_update(*, member: User, full_name: str, role: Role | None, groups: list[TeamGroup], by: User) -> User:
-    """Change a member's name, role and groups. A member cannot take away their own user management."""
+    """Change a member's name, role and groups. A member cannot take away their own user management, give a
+    role holding a permission they lack, or change a superuser unless they are one (PermissionDenied)."""
+    _check_may_change(member, by)
+    if role is not None and role.pk != member.role_id:
+        _check_role_grantable(role, by, "role")
     if member == by and role is not None and not role.manage_users and not by.is_superuser:
         raise ValidationError({"role": "You cannot remove your own permission to manage users."})
     member.full_name = full_name
@@ -73,7 +111,10 @@ def member_update(*, member: User, full_name: str, role: Role | None, groups: li
 
 @transaction.atomic
 def member_deactivate(*, member: User, by: User) -> User:
-    """Make a member inactive: they can no longer log in, and their sessions end. Their data stays."""
+    """Make a member inactive: they can no longer log in, and their sessions end. Their data stays.
+
+    Only a superuser deactivates a superuser (PermissionDenied)."""
+    _check_may_change(member, by)
     if member == by:
         raise ValidationError("You cannot deactivate yourself.")
     member.is_active = False
@@ -83,7 +124,9 @@ def member_deactivate(*, member: User, by: User) -> User:
 
 
 @transaction.atomic
-def member_reactivate(*, member: User) -> User:
+def member_reactivate(*, member: User, by: User | None = None) -> User:
+    """Let an inactive member log in again; only a superuser reactivates a superuser (PermissionDenied)."""
+    _check_may_change(member, by)
     member.is_active = True
     member.deactivated_at = None
     member.save(update_fields=["is_active", "deactivated_at"])
@@ -144,7 +187,9 @@ def invitation_create(*, email: str, role: Role, groups: list[TeamGroup], invite
     """Invite `email` to join with `role`: store the invitation and email its link once committed.
 
     A newer invitation replaces an open one for the same address. Returns the invitation and its raw token.
+    Refuses a role holding a permission the inviter lacks (ValidationError on `role`).
     """
+    _check_role_grantable(role, invited_by, "role")
     email = normalize_login_email(email)
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": "A team member with this email address already exists."})
@@ -253,6 +298,13 @@ def twofactor_remove(*, user: User) -> None:
     """Remove every authenticator and backup code of `user` (their own choice, or an admin's reset)."""
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+
+
+@transaction.atomic
+def member_twofactor_reset(*, member: User, by: User) -> None:
+    """An admin's reset of another member's two-factor authentication; only a superuser resets a superuser's."""
+    _check_may_change(member, by)
+    twofactor_remove(user=member)
 
 
 def second_factor_verify(*, user: User, token: str):

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -249,9 +249,17 @@ def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("team:members")
 
 
+def _changeable_member(request: HttpRequest, pk: int) -> User:
+    """The member a user manager works on; a superuser's page is only for superusers (403)."""
+    member = get_object_or_404(User.objects.select_related("role"), pk=pk)
+    if member.is_superuser and not request.user.is_superuser:
+        raise PermissionDenied("Only a superuser can change a superuser.")
+    return member
+
+
 @team_permission_required(MANAGE_USERS)
 def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    member = get_object_or_404(User.objects.select_related("role"), pk=pk)
+    member = _changeable_member(request, pk)
     initial = {"full_name": member.full_name, "role": member.role, "groups": member.team_groups.all()}
     form = MemberForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -275,9 +283,9 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @team_permission_required(MANAGE_USERS)
 @require_POST
 def member_set_active(request: HttpRequest, pk: int) -> HttpResponse:
-    member = get_object_or_404(User, pk=pk)
+    member = _changeable_member(request, pk)
     if request.POST.get("active") == "1":
-        services.member_reactivate(member=member)
+        services.member_reactivate(member=member, by=request.user)
         messages.success(request, f"{member.display_name} is active again.")
     else:
         try:
@@ -292,8 +300,8 @@ def member_set_active(request: HttpRequest, pk: int) -> HttpResponse:
 @team_permission_required(MANAGE_USERS)
 @require_POST
 def member_reset_2fa(request: HttpRequest, pk: int) -> HttpResponse:
-    member = get_object_or_404(User, pk=pk)
-    services.twofactor_remove(user=member)
+    member = _changeable_member(request, pk)
+    services.member_twofactor_reset(member=member, by=request.user)
     messages.success(request, f"Two-factor authentication of {member.display_name} was reset.")
     return redirect("team:member_edit", pk=member.pk)
 
@@ -317,9 +325,13 @@ def role_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             messages.success(request, f"Role {role.name} deleted.")
             return redirect("team:roles")
         if form.is_valid():
-            services.role_save(role=form.instance)
-            messages.success(request, f"Role {role.name} is saved.")
-            return redirect("team:roles")
+            try:
+                services.role_save(role=form.instance, by=request.user)
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, f"Role {role.name} is saved.")
+                return redirect("team:roles")
     return render(request, "team/role_edit.html", {"form": form, "role": role})
 
 
