@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from integrations.models import ApiCall, ApiKey, Source, WebhookEvent
+from integrations.models import ApiCall, ApiKey, Source, StripeObject, WebhookEvent
 
 
 class ApiKeyInline(admin.TabularInline):
@@ -43,3 +43,11 @@ class WebhookEventAdmin(admin.ModelAdmin):
     list_display = ["received_at", "source", "event_type", "event_id", "outcome"]
     list_filter = ["source", "event_type"]
     search_fields = ["event_id"]
+
+
+@admin.register(StripeObject)
+class StripeObjectAdmin(admin.ModelAdmin):
+    list_display = ["object_id", "kind", "source", "updated_at"]
+    list_filter = ["kind", "source"]
+    search_fields = ["object_id"]
+    readonly_fields = ["source", "kind", "object_id", "data", "updated_at"]

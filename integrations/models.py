@@ -127,3 +127,30 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.event_id}"
+
+
+class StripeObjectKind(models.TextChoices):
+    COUPON = "coupon", "Coupon"
+    DISCOUNT = "discount", "Discount"
+
+
+class StripeObject(models.Model):
+    """A Stripe coupon or discount as last received by webhook (`coupon.*`, `customer.discount.*`).
+
+    Stripe's subscriptions name their discounts by id (and a discount names its coupon by id) unless expanded, so a
+    subscription can only be priced with the coupons and discounts seen before it.
+    """
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="stripe_objects")
+    object_id = models.CharField(max_length=255)
+    kind = models.CharField(max_length=10, choices=StripeObjectKind.choices)
+    data = models.JSONField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "kind", "object_id"], name="int_stripe_object_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from integrations.models import API_CALL_LOG_SIZE, ApiCall, ApiKey, Source
+from integrations.models import API_CALL_LOG_SIZE, ApiCall, ApiKey, Source, StripeObject
 from integrations.services import key_hash
 
 
@@ -40,3 +40,9 @@ def source_keys(*, source: Source) -> QuerySet[ApiKey]:
 def source_calls(*, source: Source, limit: int = API_CALL_LOG_SIZE) -> QuerySet[ApiCall]:
     """A source's most recent calls, newest first."""
     return ApiCall.objects.filter(source=source).order_by("-id")[:limit]
+
+
+def stripe_object_data(*, source: Source, kind: str, object_id: str) -> dict | None:
+    """The last copy received of a Stripe coupon or discount, or None if never seen."""
+    found = StripeObject.objects.filter(source=source, kind=kind, object_id=object_id).first()
+    return found.data if found is not None and isinstance(found.data, dict) else None

@@ -9,7 +9,16 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from integrations.models import API_CALL_LOG_SIZE, ApiCall, ApiKey, CallStatus, Source, SourceKind, WebhookEvent
+from integrations.models import (
+    API_CALL_LOG_SIZE,
+    ApiCall,
+    ApiKey,
+    CallStatus,
+    Source,
+    SourceKind,
+    StripeObject,
+    WebhookEvent,
+)
 from team.models import User
 
 KEY_PREFIX = "nat_"
@@ -144,6 +153,15 @@ def webhook_event_outcome(*, event: WebhookEvent, outcome: str) -> None:
     """Note what a processed webhook event did."""
     event.outcome = outcome[:300]
     event.save(update_fields=["outcome"])
+
+
+@transaction.atomic
+def stripe_object_save(*, source: Source, kind: str, object_id: str, data: dict) -> StripeObject:
+    """Keep the latest copy of a Stripe coupon or discount (by id, per source) for pricing later subscriptions."""
+    obj, _ = StripeObject.objects.update_or_create(
+        source=source, kind=kind, object_id=object_id[:255], defaults={"data": data}
+    )
+    return obj
 
 
 def database_is_postgres() -> bool:

@@ -23,7 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from accounts import sync
 from integrations import selectors, services
-from integrations.models import Source, SourceKind
+from integrations.models import Source, SourceKind, StripeObjectKind
 from revenue import services as revenue_services
 
 STRIPE_TOLERANCE_SECONDS = 300
@@ -136,6 +136,12 @@ def _stripe_apply(source: Source, kind: str, obj: dict) -> str:
         return _stripe_customer(obj)
     if kind.startswith("invoice."):
         return _stripe_invoice(source, kind, obj)
+    if kind.startswith("coupon.") and obj.get("id"):
+        services.stripe_object_save(source=source, kind=StripeObjectKind.COUPON, object_id=str(obj["id"]), data=obj)
+        return f"Coupon {obj['id']} kept."
+    if kind.startswith("customer.discount.") and obj.get("id"):
+        services.stripe_object_save(source=source, kind=StripeObjectKind.DISCOUNT, object_id=str(obj["id"]), data=obj)
+        return f"Discount {obj['id']} kept."
     return f"Ignored {kind}."
 
 
@@ -186,13 +192,11 @@ def _stripe_subscription(source: Source, kind: str, obj: dict) -> str:
             count = int(recurring.get("interval_count") or price.get("interval_count") or 1)
         else:
             lines.append({"kind": "addon", "name": str(name), "quantity": quantity, "amount": total})
-    for discount in [obj.get("discount"), *(obj.get("discounts") or [])]:
-        coupon = discount.get("coupon") if isinstance(discount, dict) else None
-        if not coupon:
-            continue
-        gross = amount + sum(line["amount"] for line in lines)
+    gross = amount + sum(line["amount"] for line in lines)
+    coupons, unknown = _stripe_coupons(source, obj)
+    for coupon in coupons:
         if coupon.get("amount_off"):
-            off = _money(coupon["amount_off"], currency)
+            off = _money(coupon["amount_off"], str(coupon.get("currency") or currency))
         else:
             off = (gross * Decimal(str(coupon.get("percent_off") or 0)) / 100).quantize(Decimal("0.01"))
         lines.append({"kind": "discount", "name": str(coupon.get("name") or coupon.get("id") or ""), "amount": off})
@@ -212,7 +216,46 @@ def _stripe_subscription(source: Source, kind: str, obj: dict) -> str:
     result = revenue_services.subscriptions_bulk_upsert(records=[record], source_id=source.pk)
     if result.failures:
         raise Malformed(result.failures[0].message)
-    return f"Subscription {sub_id} saved for account {account.account_id}."
+    note = f" Not priced yet (coupon unknown until Stripe sends it): {', '.join(unknown)}." if unknown else ""
+    return f"Subscription {sub_id} saved for account {account.account_id}.{note}"[:300]
+
+
+def _stripe_coupons(source: Source, obj: dict) -> tuple[list[dict], list[str]]:
+    """The coupons of a subscription's discounts, in every shape Stripe has sent, and the discounts not resolved.
+
+    Recent API versions send `discounts`: discount ids, or discount objects when expanded, each naming its coupon
+    under `source.coupon` (an id, or the coupon when expanded); older ones `discount` with the coupon object under
+    `coupon`. Ids are resolved from the coupons and discounts received earlier (`coupon.*`, `customer.discount.*`).
+    A discount sent in both fields counts once.
+    """
+    coupons: dict[str, dict] = {}
+    unknown: list[str] = []
+    seen: set[str] = set()
+    for entry in [obj.get("discount"), *(obj.get("discounts") or [])]:
+        if isinstance(entry, str):
+            found = selectors.stripe_object_data(source=source, kind=StripeObjectKind.DISCOUNT, object_id=entry)
+            if found is None:
+                if entry not in seen:
+                    unknown.append(entry)
+                seen.add(entry)
+                continue
+            entry = found
+        if not isinstance(entry, dict):
+            continue
+        discount_id = str(entry.get("id") or "")
+        if discount_id and discount_id in seen:
+            continue
+        seen.add(discount_id)
+        coupon = entry.get("coupon") or (entry.get("source") or {}).get("coupon")
+        if isinstance(coupon, str):
+            coupon = (
+                selectors.stripe_object_data(source=source, kind=StripeObjectKind.COUPON, object_id=coupon) or coupon
+            )
+        if isinstance(coupon, dict) and (coupon.get("amount_off") or coupon.get("percent_off")):
+            coupons.setdefault(str(coupon.get("id") or discount_id), coupon)
+        elif coupon:
+            unknown.append(discount_id or str(coupon))
+    return list(coupons.values()), unknown
 
 
 def _stripe_invoice(source: Source, kind: str, obj: dict) -> str:
@@ -240,13 +283,37 @@ def _stripe_invoice(source: Source, kind: str, obj: dict) -> str:
         "currency": currency,
         "is_paid": paid,
         "is_failed": kind == "invoice.payment_failed" or (bool(obj.get("attempted")) and not paid),
-        "is_recurring": bool(obj.get("subscription")),
+        "is_recurring": bool(_invoice_subscription(obj)),
         "line_items": lines,
     }
     result = revenue_services.invoices_bulk_upsert(records=[record], source_id=source.pk)
     if result.failures:
         raise Malformed(result.failures[0].message)
     return f"Invoice {obj['id']} saved for account {account.account_id}."
+
+
+def _invoice_subscription(obj: dict) -> str:
+    """The subscription an invoice bills: `parent.subscription_details.subscription` in recent API versions,
+    `subscription` in older ones (an id, or the object when expanded); else that of a subscription line."""
+    candidates = [_parent_detail(obj, "subscription_details"), obj.get("subscription")]
+    for line in (obj.get("lines") or {}).get("data") or []:
+        if isinstance(line, dict):
+            candidates += [_parent_detail(line, "subscription_item_details"), line.get("subscription")]
+    for candidate in candidates:
+        if isinstance(candidate, dict):
+            candidate = candidate.get("id")
+        if candidate:
+            return str(candidate)
+    return ""
+
+
+def _parent_detail(obj: dict, kind: str) -> Any:
+    """`parent.<kind>.subscription` when the parent is of that kind (Stripe fills only the matching details)."""
+    parent = obj.get("parent")
+    if not isinstance(parent, dict) or parent.get("type") not in (None, kind):
+        return None
+    details = parent.get(kind)
+    return details.get("subscription") if isinstance(details, dict) else None
 
 
 # Zendesk --------------------------------------------------------------------------------------------------------
