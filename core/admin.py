@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from core.models import PipelineRun, PipelineStepRun, WorkerHeartbeat
+from core.models import OutboxMessage, PipelineRun, PipelineStepRun, WorkerHeartbeat
 
 
 @admin.register(WorkerHeartbeat)
@@ -37,3 +37,11 @@ class PipelineStepRunAdmin(admin.ModelAdmin):
     list_display = ["run", "position", "name", "status", "duration_seconds", "rows"]
     list_filter = ["status", "name"]
     readonly_fields = ["run", "name", "position", "status", "started_at", "duration_seconds", "rows", "detail", "error"]
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    list_display = ["key", "kind", "status", "attempts", "available_at", "sent_at"]
+    list_filter = ["kind", "status"]
+    search_fields = ["key"]
+    readonly_fields = ["kind", "key", "payload", "attempts", "created_at", "sent_at", "last_error"]

@@ -1,10 +1,11 @@
 from django.conf import settings
 from django.http import HttpRequest
 
-from core.navigation import nav_items_for
+from core.navigation import nav_items_for, nav_widgets
 
 
 def navigation(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     items = nav_items_for(user) if user is not None and user.is_authenticated else []
-    return {"nav_items": items, "site_name": settings.SITE_NAME}
+    widgets = nav_widgets() if items else []
+    return {"nav_items": items, "nav_widgets": widgets, "site_name": settings.SITE_NAME}

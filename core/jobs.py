@@ -1,4 +1,4 @@
-"""Core jobs: the worker heartbeat and email sending."""
+"""Core jobs: the worker heartbeat, email sending and the outbox."""
 
 import socket
 
@@ -38,3 +38,11 @@ def run_pipeline(*, kind: str, as_of: str | None = None) -> None:
         today = timezone.now().date()
         day = today - datetime.timedelta(days=1) if kind == DAILY else today
     pipeline_run(as_of=day, kind=kind, triggered_by="schedule")
+
+
+@shared_task(name="core.jobs.outbox_send", ignore_result=True)
+def outbox_send(*, limit: int = 500) -> int:
+    """Send the outbox rows that are due; started when rows are written and by the periodic sweep."""
+    from core.outbox import outbox_send_pending
+
+    return outbox_send_pending(limit=limit)

@@ -72,3 +72,40 @@ class PipelineStepRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.status})"
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class OutboxMessage(models.Model):
+    """Something to deliver outside the database (an email, a webhook), written as a row before anything is sent.
+
+    `key` is unique: whoever writes the same notification twice (a retried job, two workers) gets one row. A sender
+    claims pending rows with `SELECT ... FOR UPDATE SKIP LOCKED`, delivers through the handler registered for
+    `kind` (core.outbox) and marks the row sent in the same transaction, so two senders never deliver one row twice.
+    A failed delivery is retried later with backoff, up to OUTBOX_MAX_ATTEMPTS, then kept as failed with its error.
+    """
+
+    kind = models.CharField(max_length=60)
+    key = models.CharField(max_length=200, unique=True)
+    payload = models.JSONField(default=dict)
+    status = models.CharField(max_length=20, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    available_at = models.DateTimeField(help_text="Not sent before this time (retries wait here).")
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["available_at", "id"], name="outbox_pending_idx", condition=models.Q(status="pending")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key} ({self.status})"

@@ -81,3 +81,15 @@ def settings_links_for(user: object) -> list[tuple[str, list[SettingsLink]]]:
         if link.allowed(user):
             sections.setdefault(link.section, []).append(link)
     return list(sections.items())
+
+
+_nav_widgets: dict[str, tuple[int, str]] = {}
+
+
+def register_nav_widget(key: str, template: str, order: int = 100) -> None:
+    """Add a template to the navigation bar beside the member menu (the notification bell)."""
+    _nav_widgets[key] = (order, template)
+
+
+def nav_widgets() -> list[str]:
+    return [template for _, template in sorted(_nav_widgets.values())]

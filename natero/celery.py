@@ -39,6 +39,24 @@ app.conf.beat_schedule = {
         "kwargs": {"days": int(os.environ.get("ACCOUNTS_PURGE_AFTER_DAYS", "30"))},
         "options": {"expires": 6 * 60 * 60},
     },
+    # Outbox rows whose send job never ran (broker outage, crash) or that wait for a retry are sent by this sweep.
+    "core-outbox-sweep": {
+        "task": "core.jobs.outbox_send",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    # Owners hear about tasks past their due date once a day (once per task and due date).
+    "tasks-notify-overdue": {
+        "task": "tasks.jobs.notify_overdue",
+        "schedule": crontab(minute=0, hour=7),
+        "options": {"expires": 6 * 60 * 60},
+    },
+    # Members who chose a daily digest get the day's notifications in one email.
+    "tasks-send-digests": {
+        "task": "tasks.jobs.send_digests",
+        "schedule": crontab(minute=10, hour=0),
+        "options": {"expires": 6 * 60 * 60},
+    },
     # Keeps today's usage roll-ups and metric values fresh for pages and lists.
     "pipeline-hourly": {
         "task": "core.jobs.run_pipeline",

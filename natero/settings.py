@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "usage",
     "revenue",
     "integrations",
+    "tasks",
 ]
 
 MIDDLEWARE = [
@@ -221,6 +222,8 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Natero <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ANYMAIL = {key.removeprefix("ANYMAIL_"): value for key, value in os.environ.items() if key.startswith("ANYMAIL_")}
+# Deliveries through the outbox (core/outbox.py) are retried with backoff this many times, then kept as failed.
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
 
 # Internationalisation -----------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

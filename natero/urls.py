@@ -43,6 +43,7 @@ urlpatterns = [
     path("settings/metrics/", include("metrics.urls")),
     path("lists/", include("segments.urls")),
     path("", include("team.urls")),
+    path("", include("tasks.urls")),
 ]
 
 handler403 = "core.views.permission_denied"
