@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -14,6 +15,7 @@ from core.models import WorkerHeartbeat
 from natero.celery import app
 
 ROOT = Path(__file__).resolve().parents[2]
+WORKER_START_TIMEOUT = 180
 
 
 @pytest.fixture
@@ -46,6 +48,21 @@ def real_worker(transactional_db):
         stderr=subprocess.STDOUT,
         text=True,
     )
+    ready = threading.Event()
+    output: list[str] = []
+
+    def drain():
+        # Read the worker's log as it comes, so a full pipe never blocks it, and note when it is ready.
+        for line in proc.stdout:
+            output.append(line)
+            if " ready." in line:
+                ready.set()
+
+    threading.Thread(target=drain, daemon=True).start()
+    # Starting a worker (Django, Celery, the broker connection) takes seconds, more on a loaded machine.
+    if not ready.wait(timeout=WORKER_START_TIMEOUT):
+        proc.kill()
+        pytest.fail("the Celery worker did not start:\n" + "".join(output[-40:]))
     app.conf.task_always_eager = False
     try:
         yield queue
