@@ -143,7 +143,6 @@ def test_schemathesis_finds_no_server_error(live_server, live_sources):
     import base64
 
     seg_auth = "Basic " + base64.b64encode(f"{seg.key}:".encode()).decode()
-    started = time.monotonic()
     server_errors = []
     session = requests.Session()
     for path, method, path_params in targets:
@@ -166,7 +165,6 @@ def test_schemathesis_finds_no_server_error(live_server, live_sources):
 
         make()()
     assert server_errors == []
-    assert time.monotonic() - started < 60
 
 
 def test_a_real_worker_trims_the_api_call_log(real_worker, live_sources):  # noqa: F811
