@@ -45,6 +45,7 @@ from accounts.models import (
     TicketOptionKind,
     Tier,
 )
+from accounts.models.accounts import EXTERNAL_ID_CONSTRAINTS
 from accounts.selectors import accounts_visible_to
 from team.models import TeamPermission, User
 
@@ -268,9 +269,18 @@ def account_delete(*, account: Account, by: User | None) -> Account:
 
 @transaction.atomic
 def account_restore(*, account: Account, by: User | None) -> Account:
-    """Bring back a soft-deleted account with all its data."""
+    """Bring back a soft-deleted account with all its data.
+
+    Refused while a live account has one of its CRM, billing or support ids (each names one live account)."""
     if not account.is_deleted:
         raise ValidationError("This account is not deleted.")
+    for field, _name, label in EXTERNAL_ID_CONSTRAINTS:
+        value = getattr(account, field)
+        if value and Account.objects.filter(is_deleted=False, **{field: value}).exclude(pk=account.pk).exists():
+            raise ValidationError(
+                f"{account.name} cannot be restored: its {label} “{value}” now belongs to another live account. "
+                "Clear it on one of the two first (the bulk edit grid shows deleted accounts too)."
+            )
     account.is_deleted = False
     account.deleted_at = None
     account.save(update_fields=["is_deleted", "deleted_at", "updated_at"])

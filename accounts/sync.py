@@ -45,6 +45,7 @@ from accounts.models import (
     TicketOptionKind,
     Tier,
 )
+from accounts.models.accounts import EXTERNAL_ID_CONSTRAINTS
 
 CHUNK = 1000
 API_NPS_SURVEY = "API"
@@ -122,11 +123,61 @@ def _norm(value: object, label: str) -> str:
 # Looking accounts up ---------------------------------------------------------------------------------------------
 
 
+EXTERNAL_LOOKUP_LABELS = {"account_id": "account id", **{f: label for f, _name, label in EXTERNAL_ID_CONSTRAINTS}}
+
+
+def account_match_external(*, field_name: str, value: str) -> tuple[Account | None, str]:
+    """The live (not deleted) account whose `account_id`, CRM, billing or support id is `value`, and "" — or
+    None and why, when no account or more than one has it (the caller reports that rather than guess)."""
+    label = EXTERNAL_LOOKUP_LABELS.get(field_name)
+    if label is None:
+        raise ValueError(f"Accounts are not looked up by {field_name}.")
+    if not value:
+        return None, f"No {label} was given."
+    matches = list(Account.objects.filter(**{field_name: value}, is_deleted=False).order_by("id")[:2])
+    if len(matches) == 1:
+        return matches[0], ""
+    if not matches:
+        return None, f"No live account has the {label} “{value}”."
+    return None, f"More than one live account has the {label} “{value}”; none was chosen."
+
+
 def account_find_by_external(*, field_name: str, value: str) -> Account | None:
-    """The live (not deleted) account whose `account_id`, `billing_account_id` or `support_account_id` is `value`."""
-    if field_name not in ("account_id", "billing_account_id", "support_account_id", "crm_account_id") or not value:
-        return None
-    return Account.objects.filter(**{field_name: value}, is_deleted=False).order_by("id").first()
+    """The one live account whose `field_name` is `value`; None when none or several have it."""
+    return account_match_external(field_name=field_name, value=value)[0]
+
+
+def _external_id_conflicts(keyed: Mapping[str, tuple[int, Mapping[str, Any]]]) -> dict[str, str]:
+    """Why some records of a batch may not set their CRM, billing or support id: {account id: message}.
+
+    An id may not be given by two records of the batch, nor to one account while another live account has it
+    (even if that account gives it up in the same batch: clear it first, then set it). One query per field.
+    """
+    conflicts: dict[str, str] = {}
+    for name, _constraint, label in EXTERNAL_ID_CONSTRAINTS:
+        claims: dict[str, list[str]] = {}
+        for aid, (_index, record) in keyed.items():
+            value = record.get(name)
+            if value:
+                claims.setdefault(str(value), []).append(aid)
+        if not claims:
+            continue
+        holders: dict[str, str] = {}
+        for part in _chunks(sorted(claims)):
+            rows = Account.objects.filter(is_deleted=False, **{f"{name}__in": part}).values_list(name, "account_id")
+            holders.update(rows)
+        for value, aids in claims.items():
+            holder = holders.get(value)
+            for aid in aids:
+                if holder is not None and holder != aid:
+                    message = f"{name}: Another account ({holder}) already has the {label} “{value}”."
+                elif holder is None and len(aids) > 1:
+                    message = f"{name}: {len(aids)} records of this batch give the {label} “{value}”, which "
+                    message += "identifies one account; none of them was written."
+                else:
+                    continue
+                conflicts.setdefault(aid, message)
+    return conflicts
 
 
 # Accounts and contacts named by events -----------------------------------------------------------------------
@@ -271,7 +322,8 @@ def accounts_bulk_upsert(*, records: Sequence[Mapping[str, Any]], source: str = 
 
     Keys: `account_id` (required), the fields of ACCOUNT_PLAIN_FIELDS, `tier` and `stage` (names of existing
     values), `nps` (0-10, recorded as an NPS response when it changes), `parent_account_id` (an existing account
-    or one of the batch; "" removes the parent), `dimensions` ({key: raw value}). Deleted ids fail.
+    or one of the batch; "" removes the parent), `dimensions` ({key: raw value}). Deleted ids fail, and so do
+    records giving a CRM, billing or support id that another live account (or record) has.
     """
     result = SyncResult()
     if not records:
@@ -286,6 +338,7 @@ def accounts_bulk_upsert(*, records: Sequence[Mapping[str, Any]], source: str = 
         keyed[aid] = (index, record)  # the last record of an id wins
     existing = _accounts_by_ids(keyed)
     purged = _purged(keyed)
+    conflicts = _external_id_conflicts(keyed)
     tiers = {t.name.lower(): t for t in Tier.objects.all()}
     stages = {s.name.lower(): s for s in Stage.objects.all()}
     dims = _dimensions(DimensionEntity.ACCOUNT)
@@ -302,6 +355,9 @@ def accounts_bulk_upsert(*, records: Sequence[Mapping[str, Any]], source: str = 
         account = existing.get(aid)
         if aid in purged or (account is not None and account.is_deleted):
             result.fail(index, aid, f"Account {aid} was deleted; it is not re-created or changed by a sync.")
+            continue
+        if aid in conflicts:
+            result.fail(index, aid, conflicts[aid])
             continue
         values = {name: record[name] for name in ACCOUNT_PLAIN_FIELDS if name in record}
         if "name" in values and not (values["name"] or "").strip():

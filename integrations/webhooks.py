@@ -54,6 +54,10 @@ class Malformed(Exception):
     """A verified payload we cannot use."""
 
 
+class Unmatched(str):
+    """The outcome of an event that names no single account: acknowledged, and logged as a failed call."""
+
+
 def _source(request: HttpRequest, public_id: str, kind: str) -> Source | HttpResponse:
     source = selectors.source_by_public_id(public_id)
     if source is None or source.kind != kind or not source.webhook_secret:
@@ -64,14 +68,15 @@ def _source(request: HttpRequest, public_id: str, kind: str) -> Source | HttpRes
 
 
 def _answer(request: HttpRequest, source: Source, status: int, message: str, records: int = 1) -> JsonResponse:
+    failed = status >= 400 or isinstance(message, Unmatched)
     services.api_call_record(
         source=source,
         method="POST",
         endpoint=request.path.rsplit("/", 2)[0] + "/",
         status_code=status,
         records=records,
-        failed=1 if status >= 400 else 0,
-        error=message if status >= 400 else "",
+        failed=1 if failed else 0,
+        error=message if failed else "",
     )
     return JsonResponse({"detail": message}, status=status)
 
@@ -147,24 +152,28 @@ def _stripe_apply(source: Source, kind: str, obj: dict) -> str:
 
 def _stripe_customer(obj: dict) -> str:
     customer_id = str(obj.get("id") or "")
-    account = sync.account_find_by_external(field_name="billing_account_id", value=customer_id)
+    account, _why = sync.account_match_external(field_name="billing_account_id", value=customer_id)
     if account is not None:
         return f"Customer {customer_id} is account {account.account_id}."
     wanted = (obj.get("metadata") or {}).get("account_id")
     if not wanted:
-        return f"Customer {customer_id} matches no account (set metadata.account_id or the billing account id)."
+        return Unmatched(
+            f"Customer {customer_id} matches no account (set metadata.account_id or the billing account id)."
+        )
     result = sync.accounts_bulk_upsert(
         records=[{"account_id": wanted, "billing_account_id": customer_id}], source="stripe"
     )
     if result.failures:
-        return result.failures[0].message
+        return Unmatched(result.failures[0].message)
     return f"Customer {customer_id} linked to account {wanted}."
 
 
-def _account_of_customer(obj: dict):
+def _account_of_customer(obj: dict) -> tuple[Any, Any, str]:
+    """The one live account whose billing id is the object's customer, the customer id, and why when none."""
     customer = obj.get("customer")
     customer_id = customer.get("id") if isinstance(customer, dict) else customer
-    return sync.account_find_by_external(field_name="billing_account_id", value=str(customer_id or "")), customer_id
+    account, why = sync.account_match_external(field_name="billing_account_id", value=str(customer_id or ""))
+    return account, customer_id, why
 
 
 def _stripe_subscription(source: Source, kind: str, obj: dict) -> str:
@@ -173,9 +182,9 @@ def _stripe_subscription(source: Source, kind: str, obj: dict) -> str:
         ended = _date(obj.get("ended_at") or obj.get("canceled_at")) or datetime.date.today()
         found = revenue_services.subscription_cancel(subscription_id=sub_id, ended_on=ended)
         return f"Subscription {sub_id} ended {ended}." if found else f"Subscription {sub_id} unknown."
-    account, customer_id = _account_of_customer(obj)
+    account, customer_id, why = _account_of_customer(obj)
     if account is None:
-        return f"Customer {customer_id} matches no account's billing id."
+        return Unmatched(f"Customer {customer_id}: {why}")
     currency = str(obj.get("currency") or "usd").upper()
     items = (obj.get("items") or {}).get("data") or []
     lines = []
@@ -259,9 +268,9 @@ def _stripe_coupons(source: Source, obj: dict) -> tuple[list[dict], list[str]]:
 
 
 def _stripe_invoice(source: Source, kind: str, obj: dict) -> str:
-    account, customer_id = _account_of_customer(obj)
+    account, customer_id, why = _account_of_customer(obj)
     if account is None:
-        return f"Customer {customer_id} matches no account's billing id."
+        return Unmatched(f"Customer {customer_id}: {why}")
     currency = str(obj.get("currency") or "usd").upper()
     paid = bool(obj.get("paid")) or obj.get("status") == "paid"
     paid_at = (obj.get("status_transitions") or {}).get("paid_at")
@@ -392,9 +401,9 @@ def _zendesk_timestamp_fresh(timestamp: str) -> bool:
 
 def _zendesk_apply(ticket: dict) -> tuple[str, bool]:
     org = ticket.get("organization_id") or (ticket.get("organization") or {}).get("id")
-    account = sync.account_find_by_external(field_name="support_account_id", value=str(org or ""))
+    account, why = sync.account_match_external(field_name="support_account_id", value=str(org or ""))
     if account is None:
-        return f"Organization {org} matches no account's support id.", True
+        return Unmatched(f"Ticket {ticket['id']} of organization {org}: {why}"), True
     record: dict[str, Any] = {"account_id": account.account_id, "ticket_id": ticket["id"]}
     for name in ("subject", "description"):
         if isinstance(ticket.get(name), str):

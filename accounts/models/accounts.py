@@ -13,6 +13,13 @@ from accounts.ids import EXTERNAL_ID_MAX_LENGTH, normalize_external_id
 from accounts.models.picklists import DimensionValue, Stage, Tier
 from core.models import TimeStampedModel
 
+# The ids of an account in other systems, each unique among live accounts: (field, constraint name, label).
+EXTERNAL_ID_CONSTRAINTS = (
+    ("crm_account_id", "acc_crm_id_live_unique", "CRM account id"),
+    ("billing_account_id", "acc_billing_id_live_unique", "billing account id"),
+    ("support_account_id", "acc_support_id_live_unique", "support account id"),
+)
+
 
 class Account(TimeStampedModel):
     """A customer company of our user's SaaS business.
@@ -75,9 +82,6 @@ class Account(TimeStampedModel):
             models.Index(fields=["renewal_date"], name="acc_renewal_idx"),
             models.Index(fields=["stage", "name"], name="acc_stage_name_idx"),
             models.Index(fields=["tier", "name"], name="acc_tier_name_idx"),
-            models.Index(fields=["crm_account_id"], name="acc_crm_idx"),
-            models.Index(fields=["billing_account_id"], name="acc_billing_idx"),
-            models.Index(fields=["support_account_id"], name="acc_support_idx"),
             models.Index(fields=["churned_on"], name="acc_churned_idx"),
             # The Active view's count and accounts-by-stage summary read this small index only.
             models.Index(
@@ -89,6 +93,18 @@ class Account(TimeStampedModel):
         constraints = [
             models.CheckConstraint(condition=Q(csm_score__lte=100), name="acc_csm_score_0_100"),
             models.CheckConstraint(condition=Q(nps__gte=0, nps__lte=10), name="acc_nps_0_10"),
+            # Webhooks and syncs route tickets, invoices and CRM updates by these ids: each names one live account.
+            # The partial unique indexes also serve those lookups (they replace plain indexes).
+            *(
+                models.UniqueConstraint(
+                    fields=[field],
+                    condition=Q(is_deleted=False) & ~Q(**{field: ""}),
+                    name=name,
+                    violation_error_code="unique",
+                    violation_error_message=f"Another account already has this {label}.",
+                )
+                for field, name, label in EXTERNAL_ID_CONSTRAINTS
+            ),
         ]
 
     def __str__(self) -> str:
