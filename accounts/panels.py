@@ -80,8 +80,10 @@ class ContactColumn:
 
 @dataclass(frozen=True)
 class ListSummaryPanel:
-    """A block of the account list's summary column: `template` is included with `summary_accounts` (the accounts
-    the member may see) and `panel` (the dict `context(request, accounts)` answers; {} without one)."""
+    """A block of the account list's summary column, loaded on its own after the table (its own URL, with the
+    list's query string): `template` is included with `panel`, the dict `context(request, accounts)` answers for the
+    accounts of the list's current view and filters that the member may see ({} without one). It must answer from
+    precomputed values in a bounded number of queries: it runs for every view and filter change."""
 
     key: str
     label: str
@@ -154,6 +156,11 @@ def contact_columns() -> list[ContactColumn]:
 
 def list_summary_panels() -> list[ListSummaryPanel]:
     return sorted(_list_summary.values(), key=lambda p: (p.order, p.key))
+
+
+def list_summary_panel(key: str) -> ListSummaryPanel | None:
+    """One block of the account list's summary column by key, if registered."""
+    return _list_summary.get(key)
 
 
 def register_list_views(provider: Callable[[Any], list[dict]]) -> None:

@@ -1,16 +1,18 @@
 from django.urls import path
 
 from accounts.views import accounts as views
-from accounts.views import grid, imports
+from accounts.views import grid, imports, summary
+from accounts.views import list as list_views
 from accounts.views import settings as settings_views
 
 app_name = "accounts"
 
 urlpatterns = [
-    path("", views.account_list, name="list"),
-    path("export/", views.account_export, name="export"),
-    path("columns/", views.account_columns, name="columns"),
-    path("bulk-action/", views.account_bulk_action, name="bulk_action"),
+    path("", list_views.account_list, name="list"),
+    path("export/", list_views.account_export, name="export"),
+    path("summary/<slug:key>/", summary.account_list_summary, name="summary"),
+    path("columns/", list_views.account_columns, name="columns"),
+    path("bulk-action/", list_views.account_bulk_action, name="bulk_action"),
     path("new/", views.account_create, name="create"),
     path("bulk-edit/", grid.grid, name="grid"),
     path("bulk-edit/add/", grid.grid_add, name="grid_add"),

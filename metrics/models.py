@@ -140,3 +140,57 @@ class MetricCurrent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.metric_id}/{self.account_id}={self.value}"
+
+
+TREND_POINTS = 13
+
+
+class RevenueTrend(models.Model):
+    """One live account's MRR at each month end of the past year and on the day it was built for, in one row, for
+    the account list's MRR / ARR trend: summing one narrow row per account answers any view or filter of the list
+    without reading the daily history.
+
+    Rebuilt daily by the pipeline (`metrics.services.revenue_trend_refresh`) from the stored daily MRR; `as_of` is
+    the day it was built for, and `mrr_00` .. `mrr_12` hold the values on `metrics.panels.trend_points(as_of)`, in
+    order (None where the pipeline left no value that day). MRR rolls up, so a parent's values include its children.
+    """
+
+    account = models.OneToOneField(
+        "accounts.Account", on_delete=models.CASCADE, primary_key=True, db_constraint=False, related_name="+"
+    )
+    as_of = models.DateField()
+    mrr_00 = models.FloatField(null=True)
+    mrr_01 = models.FloatField(null=True)
+    mrr_02 = models.FloatField(null=True)
+    mrr_03 = models.FloatField(null=True)
+    mrr_04 = models.FloatField(null=True)
+    mrr_05 = models.FloatField(null=True)
+    mrr_06 = models.FloatField(null=True)
+    mrr_07 = models.FloatField(null=True)
+    mrr_08 = models.FloatField(null=True)
+    mrr_09 = models.FloatField(null=True)
+    mrr_10 = models.FloatField(null=True)
+    mrr_11 = models.FloatField(null=True)
+    mrr_12 = models.FloatField(null=True)
+
+    def __str__(self) -> str:
+        return f"{self.account_id}@{self.as_of}"
+
+
+class RevenueTrendCover(models.Model):
+    """An ancestor of a live account (its parent, the parent's parent, ... up to 20 levels), rebuilt with the
+    revenue trend: an account whose ancestor is in the same set of accounts is already inside that ancestor's
+    rolled-up MRR, so a total of the set leaves it out. Only accounts with a parent have rows (a few percent)."""
+
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, db_constraint=False, db_index=False, related_name="+"
+    )
+    ancestor = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, db_constraint=False, db_index=False, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["ancestor", "account"], name="revenue_trend_cover_ancestor")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} in {self.ancestor_id}"

@@ -10,10 +10,10 @@ from decimal import Decimal
 from django.db.models import QuerySet
 
 from accounts.models import Account
-from metrics.selectors import account_current_values, metric_totals_on
+from metrics.selectors import account_current_values, revenue_trend_totals, trend_dates, trend_points
 from revenue.selectors import base_currency
 
-TREND_MONTHS = 12
+__all__ = ["account_revenue_facts", "revenue_trend", "revenue_trend_context", "trend_dates", "trend_points"]
 
 
 def money_text(value: float | Decimal | None, currency: str) -> str:
@@ -41,41 +41,70 @@ def account_revenue_facts(account: Account) -> list:
     ]
 
 
-def trend_dates(today: datetime.date, months: int = TREND_MONTHS) -> list[datetime.date]:
-    """The last day of each of the `months` months before today's month, oldest first."""
-    ends = []
-    first = today.replace(day=1)
-    for _ in range(months):
-        end = first - datetime.timedelta(days=1)
-        ends.append(end)
-        first = end.replace(day=1)
-    return list(reversed(ends))
-
-
-def revenue_trend(*, accounts: QuerySet[Account], today: datetime.date) -> list[tuple[datetime.date, float | None]]:
-    """Total MRR of `accounts` at each month end of the past year and now (today's value, else yesterday's), each
-    account counted once; None where the pipeline left no value that day. One query."""
-    ends = trend_dates(today)
-    yesterday = today - datetime.timedelta(days=1)
-    totals = metric_totals_on(key="mrr", accounts=accounts, dates=[*ends, yesterday, today])
-    now_day = today if today in totals or yesterday not in totals else yesterday
-    points = [(day, totals.get(day)) for day in ends if day != now_day]
-    points.append((now_day, totals.get(now_day)))
-    return points
+def revenue_trend(*, accounts: QuerySet[Account]) -> list[tuple[datetime.date, float | None]]:
+    """Total MRR of `accounts` at each month end of the past year and on the day the pipeline last completed, each
+    account counted once; None where the pipeline left no value that day; [] before the pipeline has run. One query
+    over the precomputed trend."""
+    as_of, totals = revenue_trend_totals(accounts=accounts)
+    if as_of is None:
+        return []
+    return list(zip(trend_points(as_of), totals, strict=True))
 
 
 def revenue_trend_context(request, accounts: QuerySet[Account]) -> dict:
-    """The account list's MRR/ARR trend block: points, the latest totals and the base currency."""
-    from django.utils import timezone
-
-    points = revenue_trend(accounts=accounts, today=timezone.now().date())
+    """The account list's MRR/ARR trend block: the chart, the points, the latest totals and the base currency."""
+    points = revenue_trend(accounts=accounts)
     known = [value for _, value in points if value is not None]
-    latest = points[-1][1]
+    latest = points[-1][1] if points else None
+    currency = base_currency()
     return {
         "points": points,
         "rows": [(day, value, None if value is None else value * 12) for day, value in points],
         "has_values": bool(known),
         "mrr": latest,
         "arr": None if latest is None else latest * 12,
-        "currency": base_currency(),
+        "currency": currency,
+        "chart": revenue_trend_figure(points, currency) if known else None,
+    }
+
+
+def revenue_trend_figure(points: list[tuple[datetime.date, float | None]], currency: str) -> dict:
+    """The MRR and ARR trend as a plotly figure (drawn by static/js/charts.js): MRR on the left axis, ARR (12 x MRR)
+    on the right; days without a value are gaps."""
+    days = [day.isoformat() for day, _ in points]
+    mrr = [None if value is None else round(value, 2) for _, value in points]
+    arr = [None if value is None else round(value * 12, 2) for _, value in points]
+    return {
+        "data": [
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": "MRR",
+                "x": days,
+                "y": mrr,
+                "line": {"color": "#2e86de"},
+                "hovertemplate": f"%{{x|%d %b %Y}}<br>MRR %{{y:,.0f}} {currency}<extra></extra>",
+            },
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": "ARR",
+                "x": days,
+                "y": arr,
+                "yaxis": "y2",
+                "line": {"color": "#10ac84", "dash": "dot"},
+                "hovertemplate": f"%{{x|%d %b %Y}}<br>ARR %{{y:,.0f}} {currency}<extra></extra>",
+            },
+        ],
+        "layout": {
+            "height": 220,
+            "margin": {"l": 50, "r": 50, "t": 10, "b": 30},
+            "showlegend": True,
+            "legend": {"orientation": "h", "y": -0.25},
+            "xaxis": {"type": "date", "tickformat": "%b %y"},
+            "yaxis": {"rangemode": "tozero", "title": {"text": f"MRR ({currency})"}},
+            "yaxis2": {"rangemode": "tozero", "overlaying": "y", "side": "right", "showgrid": False},
+            "paper_bgcolor": "rgba(0,0,0,0)",
+            "plot_bgcolor": "rgba(0,0,0,0)",
+        },
     }

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import QuerySet
 
 from accounts.models import Account
-from core.sql import date_param
 from metrics import formula
-from metrics.models import Metric, MetricCurrent, MetricKind
+from metrics.models import TREND_POINTS, Metric, MetricCurrent, MetricKind
+
+TREND_MONTHS = TREND_POINTS - 1
 
 
 def catalogue() -> QuerySet[Metric]:
@@ -42,41 +44,47 @@ def account_current_values(*, account: Account, keys: list[str]) -> dict[str, fl
     )
 
 
-HIERARCHY_CLIMB_LIMIT = 20
-
-
-def metric_totals_on(
-    *, key: str, accounts: QuerySet[Account], dates: list[datetime.date]
-) -> dict[datetime.date, float]:
-    """The sum of metric `key` over `accounts` on each of `dates` (days without any value are left out).
-
-    Each account counts once: usage and revenue metrics roll up, so a parent's value already includes its
-    descendants; an account of the set is summed only when no ancestor of it (its parent, the parent's parent, ...)
-    is also in the set. One aggregate query: the climb starts only from accounts of the set that have a parent.
-    """
-    members_sql, members_params = accounts.order_by().values("pk").query.sql_with_params()
-    placeholders = ", ".join(["%s"] * len(dates))
-    sql = f"""
-    WITH RECURSIVE members(pk) AS ({members_sql}),
-    climb(account_id, ancestor_id, depth) AS (
-        SELECT a.id, a.parent_id, 1 FROM accounts_account a
-        WHERE a.parent_id IS NOT NULL AND a.id IN (SELECT pk FROM members)
-        UNION ALL
-        SELECT c.account_id, p.parent_id, c.depth + 1 FROM climb c JOIN accounts_account p ON p.id = c.ancestor_id
-        WHERE p.parent_id IS NOT NULL AND c.depth < %s
-    ),
-    covered AS (SELECT account_id FROM climb WHERE ancestor_id IN (SELECT pk FROM members))
-    SELECT v.date, SUM(v.value) FROM metrics_metricvalue v JOIN metrics_metric m ON m.id = v.metric_id
-    WHERE m.key = %s AND v.date IN ({placeholders})
-        AND v.account_id IN (SELECT pk FROM members) AND v.account_id NOT IN (SELECT account_id FROM covered)
-    GROUP BY v.date ORDER BY v.date
-    """
-    params = [*members_params, HIERARCHY_CLIMB_LIMIT, key, *(date_param(day) for day in dates)]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return {_as_date(day): float(total) for day, total in cursor.fetchall() if total is not None}
-
-
 def _as_date(value: datetime.date | str) -> datetime.date:
     """A date column read by raw SQL: a date on PostgreSQL, ISO text on SQLite."""
     return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)
+
+
+def trend_dates(today: datetime.date, months: int = TREND_MONTHS) -> list[datetime.date]:
+    """The last day of each of the `months` months before today's month, oldest first."""
+    ends = []
+    first = today.replace(day=1)
+    for _ in range(months):
+        end = first - datetime.timedelta(days=1)
+        ends.append(end)
+        first = end.replace(day=1)
+    return list(reversed(ends))
+
+
+def trend_points(as_of: datetime.date) -> list[datetime.date]:
+    """The days of the revenue trend built for `as_of`: the 12 month ends before its month, then `as_of`."""
+    return [*trend_dates(as_of), as_of]
+
+
+def revenue_trend_totals(*, accounts: QuerySet[Account]) -> tuple[datetime.date | None, list[float | None]]:
+    """The total MRR of `accounts` on each day of the latest revenue trend, and the day it was built for
+    ((None, []) before the pipeline built one). Each account counts once: usage and revenue roll up, so an account
+    whose ancestor is also in `accounts` is already inside that ancestor's figure. One query over the precomputed
+    trend (one narrow row per account), whatever the view or filters."""
+    try:
+        members_sql, members_params = accounts.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        return None, []
+    sums = ", ".join(f"SUM(t.mrr_{i:02d})" for i in range(TREND_POINTS))
+    sql = (
+        f"WITH members(pk) AS ({members_sql}) "
+        f"SELECT t.as_of, {sums} FROM metrics_revenuetrend t "
+        "WHERE t.account_id IN (SELECT pk FROM members) AND t.account_id NOT IN ("
+        "SELECT c.account_id FROM metrics_revenuetrendcover c WHERE c.ancestor_id IN (SELECT pk FROM members)) "
+        "GROUP BY t.as_of ORDER BY t.as_of DESC"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, members_params)
+        row = cursor.fetchone()
+    if row is None:
+        return None, []
+    return _as_date(row[0]), [None if value is None else float(value) for value in row[1:]]

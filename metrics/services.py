@@ -15,8 +15,9 @@ from django.utils import timezone
 
 from core.sql import date_param, day_bounds, statistics_refresh, statistics_refresh_if_stale
 from metrics import formula
-from metrics.models import Metric, MetricKind
+from metrics.models import TREND_POINTS, Metric, MetricKind
 from metrics.registry import builtins
+from metrics.selectors import trend_points
 from usage.models import CustomMetricValue
 
 
@@ -267,3 +268,42 @@ def metric_delete(*, metric: Metric) -> None:
     metric.deleted_at = timezone.now()
     metric.is_active = False
     metric.save(update_fields=["deleted_at", "is_active", "updated_at"])
+
+
+REVENUE_TREND_CLIMB_LIMIT = 20
+
+
+@transaction.atomic
+def revenue_trend_refresh(*, as_of: datetime.date) -> int:
+    """Rebuild the account list's revenue trend for `as_of` from the stored daily MRR: one row per live account with
+    its MRR on each of `trend_points(as_of)`, and the ancestors of every live account with a parent (so a total
+    counts each account once). Replaces the whole trend; returns how many accounts have a row."""
+    mrr_id = Metric.objects.filter(key="mrr").values_list("id", flat=True).first()
+    days = trend_points(as_of)
+    columns = ", ".join(f"mrr_{i:02d}" for i in range(TREND_POINTS))
+    pivot = ", ".join("MAX(CASE WHEN v.date = %s THEN v.value END)" for _ in days)
+    placeholders = ", ".join(["%s"] * len(days))
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM metrics_revenuetrend")
+        cursor.execute("DELETE FROM metrics_revenuetrendcover")
+        written = 0
+        if mrr_id is not None:
+            cursor.execute(
+                f"INSERT INTO metrics_revenuetrend (account_id, as_of, {columns}) "
+                f"SELECT v.account_id, %s, {pivot} FROM metrics_metricvalue v "
+                "JOIN accounts_account a ON a.id = v.account_id AND a.is_deleted = %s "
+                f"WHERE v.metric_id = %s AND v.date IN ({placeholders}) GROUP BY v.account_id",
+                [date_param(as_of), *(date_param(day) for day in days), False, mrr_id, *(date_param(d) for d in days)],
+            )
+            written = max(cursor.rowcount, 0)
+        cursor.execute(
+            "INSERT INTO metrics_revenuetrendcover (account_id, ancestor_id) "
+            "WITH RECURSIVE climb(account_id, ancestor_id, depth) AS ("
+            "SELECT id, parent_id, 1 FROM accounts_account WHERE parent_id IS NOT NULL AND is_deleted = %s "
+            "UNION ALL SELECT c.account_id, p.parent_id, c.depth + 1 FROM climb c "
+            "JOIN accounts_account p ON p.id = c.ancestor_id WHERE p.parent_id IS NOT NULL AND c.depth < %s) "
+            "SELECT DISTINCT account_id, ancestor_id FROM climb",
+            [False, REVENUE_TREND_CLIMB_LIMIT],
+        )
+    statistics_refresh("metrics_revenuetrend", "metrics_revenuetrendcover")
+    return written

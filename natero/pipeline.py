@@ -2,7 +2,8 @@
 
 Hourly: today's sessions, roll-ups and metric values so far. Daily, for the day that just ended: sessions and
 roll-ups, activity ranks, renewal dates and MRR movements, then metric values (built-in, then computed) and the
-current values pages read (dropping those the closed day no longer has), then the size of every list. Later
+current values pages read (dropping those the closed day no longer has) and the account list's revenue trend,
+then the size of every list. Later
 stages (health scores, alerts) append here.
 """
 
@@ -30,5 +31,6 @@ def steps() -> list[Step]:
         Step("metric statistics", lambda as_of: metrics.metric_statistics_refresh(as_of=as_of), BOTH),
         Step("current values", lambda as_of: metrics.current_values_refresh(as_of=as_of), BOTH),
         Step("expired current values", lambda as_of: metrics.current_values_expire(as_of=as_of), (DAILY,)),
+        Step("revenue trend", lambda as_of: metrics.revenue_trend_refresh(as_of=as_of), (DAILY,)),
         Step("list sizes", lambda as_of: list_sizes_record(as_of=as_of), (DAILY,)),
     ]

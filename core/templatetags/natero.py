@@ -56,3 +56,12 @@ def is_current(context, url: str) -> bool:
     if request is None:
         return False
     return request.path == url or (url != "/" and request.path.startswith(url))
+
+
+@register.filter
+def chart_json(figure: dict) -> str:
+    """A plotly figure (a dict of data, layout and config) as JSON for a `data-chart` attribute, which
+    static/js/charts.js draws; left unmarked so that the template escapes it for the attribute."""
+    import json
+
+    return json.dumps(figure, separators=(",", ":"), default=str)

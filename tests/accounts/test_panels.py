@@ -51,7 +51,7 @@ def test_the_panels_are_registered_by_the_apps_above_accounts():
     assert [p.key for p in panels.account_panels(None)] == ["usage", "revenue"]
     assert [p.key for p in panels.overview_facts()] == ["activity-rank", "revenue"]
     assert [c.key for c in panels.contact_columns()] == ["activity-rank"]
-    assert [p.key for p in panels.list_summary_panels()] == ["revenue-trend"]
+    assert [p.key for p in panels.list_summary_panels()] == ["stages", "revenue-trend"]
 
 
 def test_account_page_shows_modules_features_ranks_and_revenue(manager_client, used_account):

@@ -23,8 +23,33 @@ def test_list_shows_accounts_and_the_stage_chart(manager_client, account, other_
     assert response.status_code == 200
     body = response.content.decode()
     assert "Acme Corp" in body and "Globex" in body
-    assert "plotly/plotly.min.js" in body and "stage-chart" in body
-    assert "<html" in body
+    assert "plotly/plotly.min.js" in body and "js/charts.js" in body and "<html" in body
+    # The chart is a panel of its own, for the same view.
+    assert 'hx-get="/accounts/summary/stages/?view=active"' in body and "stage-chart" not in body
+    body = manager_client.get(url("summary", "stages"), {"view": "active"}, **HX).content.decode()
+    assert 'id="stage-chart"' in body and "data-chart=" in body and "<script" not in body
+    assert '<th scope="row">Onboarding</th><td>1</td>' in body
+
+
+def test_the_stage_panel_follows_the_view_filters_and_permissions(client_for, manager, csm, account, other_account):
+    manager_client = client_for(manager)
+    services.account_churn(account=account, churned_on=datetime.date(2025, 1, 1), reason="", by=None)
+    churned = manager_client.get(url("summary", "stages"), {"view": "churned"}).content.decode()
+    assert '<th scope="row">Onboarding</th><td>1</td>' in churned
+    active = manager_client.get(url("summary", "stages"), {"view": "active"}).content.decode()
+    assert '<th scope="row">Onboarding</th><td>0</td>' in active and "<td>1</td>" in active
+    assert (
+        "No accounts to chart"
+        in manager_client.get(url("summary", "stages"), {"view": "active", "q": "zzz"}).content.decode()
+    )
+    assert (
+        "left out of the summaries"
+        in manager_client.get(url("summary", "stages"), {"view": "deleted"}).content.decode()
+    )
+    # A CSM counts only their own accounts (Acme, churned), whatever view they ask for.
+    body = client_for(csm).get(url("summary", "stages"), {"view": "all"}).content.decode()
+    assert '<th scope="row">Onboarding</th><td>1</td>' in body and "<td>2</td>" not in body
+    assert manager_client.get(url("summary", "nope")).status_code == 404
 
 
 def test_list_partial_for_htmx(manager_client, account):
@@ -150,7 +175,7 @@ def test_bulk_action_on_all_matching_keeps_to_what_the_member_sees(csm_client, a
 
 
 def test_bulk_action_on_all_matching_is_capped(manager_client, account, other_account, monkeypatch):
-    from accounts.views import accounts as account_views
+    from accounts.views import list as account_views
 
     monkeypatch.setattr(account_views, "BULK_MAX_ACCOUNTS", 1)
     response = manager_client.post(

@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 from accounts.models import Account
 from core.models import PipelineRun, PipelineRunStatus
 from core.pipeline import DAILY, Step, pipeline_backfill, pipeline_run
-from metrics.models import MetricCurrent, MetricValue
+from metrics.models import MetricCurrent, MetricValue, RevenueTrend
 from revenue.models import MrrMovement, Subscription
 from tests.core.test_worker import real_worker  # noqa: F401  (fixture)
 from usage.models import AccountUsageDaily, ActivityRank, UsageSession
@@ -28,6 +28,7 @@ def snapshot() -> list[tuple]:
         AccountUsageDaily.objects.values_list("account_id", "date", "events", "active_users", "session_seconds"),
         ActivityRank.objects.values_list("entity", "object_id", "date", "rank", "trend"),
         MrrMovement.objects.values_list("account_id", "month", "kind", "start_mrr", "end_mrr"),
+        RevenueTrend.objects.values_list("account_id", "as_of", "mrr_11", "mrr_12"),
     ]
     return [sorted(rows) for rows in tables]
 
@@ -93,6 +94,7 @@ def test_a_run_records_every_step_with_rows_and_duration(accounts):
         "metric statistics",
         "current values",
         "expired current values",
+        "revenue trend",
         "list sizes",
     ]
     assert all(s.status == PipelineRunStatus.SUCCEEDED and s.duration_seconds >= 0 for s in steps)
