@@ -217,6 +217,10 @@ class SubscriptionRecord(Record):
     currency: Currency | None = None
     renews: bool = True
     line_items: list[LineItem] = Field(default_factory=list, max_length=200)
+    effective_date: datetime.date | None = Field(
+        None,
+        description="The day a change takes effect (default today); months before it keep their MRR movements.",
+    )
 
     def to_sync(self) -> dict[str, Any]:
         return self.model_dump()

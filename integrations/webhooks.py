@@ -127,16 +127,18 @@ def stripe_webhook(request: HttpRequest, public_id: str) -> HttpResponse:
             )
             if claim is None:
                 return _answer(request, source, 200, "Already processed.")
-            outcome = _stripe_apply(source, str(event.get("type", "")), event["data"].get("object") or {})
+            at = _date(event.get("created")) or timezone.now().date()
+            outcome = _stripe_apply(source, str(event.get("type", "")), event["data"].get("object") or {}, at)
             services.webhook_event_outcome(event=claim, outcome=outcome)
     except (Malformed, KeyError, TypeError, ValueError, AttributeError) as exc:
         return _answer(request, source, 400, f"Unusable event: {exc}"[:300])
     return _answer(request, source, 200, outcome)
 
 
-def _stripe_apply(source: Source, kind: str, obj: dict) -> str:
+def _stripe_apply(source: Source, kind: str, obj: dict, at: datetime.date) -> str:
+    """Apply one event's object; `at` (the event's time) is when a subscription change takes effect."""
     if kind.startswith("customer.subscription."):
-        return _stripe_subscription(source, kind, obj)
+        return _stripe_subscription(source, kind, obj, at)
     if kind in ("customer.created", "customer.updated"):
         return _stripe_customer(obj)
     if kind.startswith("invoice."):
@@ -176,11 +178,11 @@ def _account_of_customer(obj: dict) -> tuple[Any, Any, str]:
     return account, customer_id, why
 
 
-def _stripe_subscription(source: Source, kind: str, obj: dict) -> str:
+def _stripe_subscription(source: Source, kind: str, obj: dict, at: datetime.date) -> str:
     sub_id = str(obj["id"])
     if kind == "customer.subscription.deleted":
-        ended = _date(obj.get("ended_at") or obj.get("canceled_at")) or datetime.date.today()
-        found = revenue_services.subscription_cancel(subscription_id=sub_id, ended_on=ended)
+        ended = _date(obj.get("ended_at") or obj.get("canceled_at")) or at
+        found = revenue_services.subscription_cancel(subscription_id=sub_id, ended_on=ended, effective_on=at)
         return f"Subscription {sub_id} ended {ended}." if found else f"Subscription {sub_id} unknown."
     account, customer_id, why = _account_of_customer(obj)
     if account is None:
@@ -221,6 +223,7 @@ def _stripe_subscription(source: Source, kind: str, obj: dict) -> str:
         "currency": currency,
         "renews": not obj.get("cancel_at_period_end") and obj.get("status") not in ("canceled", "incomplete_expired"),
         "line_items": lines,
+        "effective_date": at,
     }
     result = revenue_services.subscriptions_bulk_upsert(records=[record], source_id=source.pk)
     if result.failures:

@@ -7,6 +7,7 @@ from revenue.models import (
     InvoiceLineItem,
     RevenueSettings,
     Subscription,
+    SubscriptionHistory,
     SubscriptionLineItem,
 )
 
@@ -39,13 +40,26 @@ class SubscriptionLineItemInline(admin.TabularInline):
     extra = 0
 
 
+class SubscriptionHistoryInline(admin.TabularInline):
+    """The states a subscription had before changes (read only: the services write them)."""
+
+    model = SubscriptionHistory
+    fields = ["until", "start_date", "end_date", "cycle_length", "cycle_unit", "amount", "currency"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Subscription)
 class SubscriptionAdmin(admin.ModelAdmin):
     list_display = ["subscription_id", "account", "plan", "start_date", "end_date", "amount", "currency", "renews"]
     list_filter = ["currency", "renews", "cycle_unit"]
     search_fields = ["subscription_id", "plan", "account__name", "account__account_id"]
     raw_id_fields = ["account"]
-    inlines = [SubscriptionLineItemInline]
+    inlines = [SubscriptionLineItemInline, SubscriptionHistoryInline]
 
 
 @admin.register(SubscriptionLineItem)

@@ -96,6 +96,12 @@ class SubscriptionsTarget(_RevenueTarget):
             ImportColumn("renews", help="yes/no: renews automatically at its end (yes when empty).", example="yes"),
             ImportColumn("addons", help=LINES_HELP, example="Extra seats=150"),
             ImportColumn("discounts", help=LINES_HELP + " (as positive numbers)", example="Launch offer=100"),
+            ImportColumn(
+                "effective_date",
+                help="YYYY-MM-DD: the day a change takes effect (today when empty).",
+                example="2025-01-01",
+                text=False,
+            ),
         ]
 
     def validate(self, row: dict[str, str], ctx: dict[str, Any]) -> dict[str, Any]:
@@ -118,6 +124,7 @@ class SubscriptionsTarget(_RevenueTarget):
                     raise RowInvalid(column, f"“{name}” has a negative amount: give it as a positive number.")
                 lines.append((kind, name, -line_amount if kind == LineItemKind.DISCOUNT else line_amount))
         renews = parse_bool(row.get("renews", ""), "renews")
+        effective = parse_date(row.get("effective_date", ""), "effective_date")
         return {
             "subscription_id": subscription_id,
             "account": account,
@@ -130,6 +137,7 @@ class SubscriptionsTarget(_RevenueTarget):
             "currency": _currency(row, ctx["base"]),
             "renews": True if renews is None else renews,
             "line_items": lines,
+            "effective_date": effective,
         }
 
     def write(self, line: int, clean: dict[str, Any], ctx: dict[str, Any]) -> str:

@@ -100,6 +100,35 @@ class Subscription(TimeStampedModel):
         return f"{self.plan or self.subscription_id} ({self.account_id})"
 
 
+class SubscriptionHistory(models.Model):
+    """What a subscription was, in MRR terms, until `until` (exclusive), before a change made it what it is now.
+
+    Each row holds a state in force from the previous row's `until` (or from the beginning) to its own; the
+    subscription row itself is in force from the last `until` on. MRR on a day reads the state in force that day,
+    so a change dated in one month never rewrites the figures of the months before it. `amount` includes the
+    add-on and discount lines of that state.
+    """
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="history")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    until = models.DateField(help_text="The first day this state no longer held (the change's effective date).")
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    cycle_length = models.PositiveSmallIntegerField(default=1)
+    cycle_unit = models.CharField(max_length=10, choices=CycleUnit.choices, default=CycleUnit.MONTH)
+    amount = models.DecimalField(**MONEY, help_text="Plan price plus add-ons and discounts, per cycle.")
+    currency = models.CharField(max_length=3, validators=[currency_validator], default=DEFAULT_BASE_CURRENCY)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "subscription history"
+        ordering = ["subscription", "until"]
+        constraints = [models.UniqueConstraint(fields=["subscription", "until"], name="rev_sub_history_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.subscription_id} until {self.until}: {self.amount} {self.currency}"
+
+
 class LineItemKind(models.TextChoices):
     ADDON = "addon", "Add-on"
     DISCOUNT = "discount", "Discount"

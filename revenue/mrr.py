@@ -1,6 +1,7 @@
 """MRR, ARR, MRR movements and renewal dates, computed set-based from subscriptions (pipeline steps).
 
-MRR of an account on a day is the sum over its subscriptions active that day (start <= day <= end, or no end) of
+MRR of an account on a day is the sum over its subscriptions, each in the state in force that day (revenue
+history: `SubscriptionHistory`), active that day (start <= day <= end, or no end) of
 (plan amount + add-ons + discounts) per cycle, scaled to a month (year / 12, week x 52 / 12, day x 365 / 12,
 divided by the cycle length), converted to the base currency at the rate in force that day (the latest dated rate
 on or before it; the earliest later one if none is older).
@@ -29,7 +30,11 @@ def base_currency() -> str:
 
 
 def mrr_sql(day: datetime.date) -> tuple[str, list]:
-    """SQL answering (account_id, value): each account's own MRR in the base currency on `day`."""
+    """SQL answering (account_id, value): each account's own MRR in the base currency on `day`.
+
+    Each subscription counts with the state in force that day: the subscription row, or the history row that held
+    then (the first one whose `until` is after the day), so later changes leave earlier days as they were.
+    """
     d = date_param(day)
     rate = (
         "CASE WHEN s.currency = %s THEN 1.0 ELSE COALESCE("
@@ -37,15 +42,25 @@ def mrr_sql(day: datetime.date) -> tuple[str, list]:
         "ORDER BY r.date DESC LIMIT 1), "
         "(SELECT r.rate FROM revenue_exchangerate r WHERE r.currency_id = s.currency ORDER BY r.date LIMIT 1)) END"
     )
+    in_force = (
+        "SELECT c.account_id, c.start_date, c.end_date, c.cycle_length, c.cycle_unit, c.currency, "
+        "c.amount + COALESCE((SELECT SUM(li.amount) FROM revenue_subscriptionlineitem li "
+        "WHERE li.subscription_id = c.id), 0) AS total "
+        "FROM revenue_subscription c WHERE NOT EXISTS (SELECT 1 FROM revenue_subscriptionhistory h "
+        "WHERE h.subscription_id = c.id AND h.until > %s) "
+        "UNION ALL "
+        "SELECT h.account_id, h.start_date, h.end_date, h.cycle_length, h.cycle_unit, h.currency, h.amount "
+        "FROM revenue_subscriptionhistory h WHERE h.until > %s AND NOT EXISTS (SELECT 1 FROM "
+        "revenue_subscriptionhistory h2 WHERE h2.subscription_id = h.subscription_id AND h2.until > %s "
+        "AND h2.until < h.until)"
+    )
     sql = (
         "SELECT s.account_id AS account_id, SUM("
-        "(s.amount + COALESCE((SELECT SUM(li.amount) FROM revenue_subscriptionlineitem li "
-        "WHERE li.subscription_id = s.id), 0)) "
-        f"* {MONTHLY_FACTOR} / s.cycle_length * {rate}) AS value "
-        "FROM revenue_subscription s JOIN accounts_account a ON a.id = s.account_id AND a.is_deleted = FALSE "
+        f"s.total * {MONTHLY_FACTOR} / s.cycle_length * {rate}) AS value "
+        f"FROM ({in_force}) s JOIN accounts_account a ON a.id = s.account_id AND a.is_deleted = FALSE "
         "WHERE s.start_date <= %s AND (s.end_date IS NULL OR s.end_date >= %s) GROUP BY s.account_id"
     )
-    return sql, [base_currency(), d, d, d]
+    return sql, [base_currency(), d, d, d, d, d, d]
 
 
 def mrr_on(day: datetime.date) -> dict[int, float]:

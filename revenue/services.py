@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.ids import normalize_external_id
@@ -24,6 +25,7 @@ from revenue.models import (
     LineItemKind,
     RevenueSettings,
     Subscription,
+    SubscriptionHistory,
     SubscriptionLineItem,
     currency_validator,
 )
@@ -181,11 +183,13 @@ def subscriptions_bulk_upsert(*, records: Sequence[Mapping[str, Any]], source_id
     """Create or update subscriptions by `subscription_id`; their line items are replaced by the ones sent.
 
     Keys: subscription_id, account_id (or account), plan, start_date, end_date, cycle_length, cycle_unit,
-    amount, currency, renews, line_items [{kind: addon|discount, name, quantity, amount}].
+    amount, currency, renews, line_items [{kind: addon|discount, name, quantity, amount}], effective_date (the
+    day a change takes effect, default today: the state it replaces stays in the revenue history until then).
     """
     result = SyncResult()
     accounts = _accounts(records, result)
     prepared: dict[str, tuple[int, Subscription, list]] = {}
+    effective: dict[str, datetime.date] = {}
     base = revenue_settings_get().base_currency
     for index, account in accounts.items():
         record = records[index]
@@ -210,6 +214,7 @@ def subscriptions_bulk_upsert(*, records: Sequence[Mapping[str, Any]], source_id
             if sub.cycle_length < 1:
                 raise ValidationError("The cycle length is at least 1.")
             items = _line_items(record.get("line_items"))
+            effective[sid] = effective_date_clean(record.get("effective_date"))
         except (ValidationError, TypeError, ValueError) as exc:
             message = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
             result.fail(index, account.account_id, message)
@@ -217,6 +222,19 @@ def subscriptions_bulk_upsert(*, records: Sequence[Mapping[str, Any]], source_id
         prepared[sid] = (index, sub, items)
     if not prepared:
         return result
+    current = _mrr_states(list(prepared))
+    _history_record(
+        [
+            (
+                current[sid][0],
+                current[sid][1],
+                _state(sub, sum((a for _, _, _, a in items), Decimal(0))),
+                effective[sid],
+            )
+            for sid, (_, sub, items) in prepared.items()
+            if sid in current
+        ]
+    )
     existing = set(
         Subscription.objects.filter(subscription_id__in=list(prepared)).values_list("subscription_id", flat=True)
     )
@@ -348,10 +366,115 @@ def invoices_bulk_upsert(*, records: Sequence[Mapping[str, Any]], source_id: int
 
 
 @transaction.atomic
-def subscription_cancel(*, subscription_id: str, ended_on: datetime.date) -> bool:
-    """End a subscription on `ended_on` without renewal (e.g. Stripe's subscription deleted). Returns whether found."""
-    return bool(
-        Subscription.objects.filter(subscription_id=subscription_id).update(
-            end_date=ended_on, renews=False, updated_at=timezone.now()
-        )
+def subscription_cancel(
+    *, subscription_id: str, ended_on: datetime.date, effective_on: datetime.date | None = None
+) -> bool:
+    """End a subscription on `ended_on` (its last day in force) without renewal, e.g. Stripe's subscription deleted,
+    as a change effective `effective_on` (default today). Returns whether it was found."""
+    sub = Subscription.objects.select_for_update().filter(subscription_id=subscription_id).first()
+    if sub is None:
+        return False
+    pk, before = _mrr_states([subscription_id])[subscription_id]
+    sub.end_date, sub.renews, sub.updated_at = ended_on, False, timezone.now()
+    _history_record([(pk, before, (*before[:2], ended_on, *before[3:]), effective_on or today())])
+    sub.save(update_fields=["end_date", "renews", "updated_at"])
+    return True
+
+
+# Revenue history ------------------------------------------------------------------------------------------------
+
+State = tuple  # (account_id, start_date, end_date, cycle_length, cycle_unit, amount with lines, currency)
+
+
+def today() -> datetime.date:
+    return timezone.now().date()
+
+
+def effective_date_clean(value: object) -> datetime.date:
+    """The day a change takes effect: a date or YYYY-MM-DD text, today when empty; else ValidationError naming
+    the field."""
+    if value in (None, ""):
+        return today()
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValidationError(f"effective_date: “{str(value)[:40]}” is not a date (YYYY-MM-DD).") from None
+
+
+def _state(sub: Subscription, lines_total: Decimal) -> State:
+    return (
+        sub.account_id,
+        sub.start_date,
+        sub.end_date,
+        sub.cycle_length,
+        sub.cycle_unit,
+        Decimal(sub.amount) + lines_total,
+        sub.currency,
     )
+
+
+def _mrr_states(subscription_ids: Sequence[str]) -> dict[str, tuple[int, State]]:
+    """(pk, state in MRR terms) of the stored subscriptions among `subscription_ids`."""
+    out = {}
+    for start in range(0, len(subscription_ids), CHUNK):
+        for sub in Subscription.objects.filter(subscription_id__in=subscription_ids[start : start + CHUNK]).annotate(
+            lines_total=Sum("line_items__amount")
+        ):
+            out[sub.subscription_id] = (sub.pk, _state(sub, sub.lines_total or Decimal(0)))
+    return out
+
+
+def _history_state(row: SubscriptionHistory) -> State:
+    return (
+        row.account_id,
+        row.start_date,
+        row.end_date,
+        row.cycle_length,
+        row.cycle_unit,
+        Decimal(row.amount),
+        row.currency,
+    )
+
+
+def _history_record(changes: Sequence[tuple[int, State, State, datetime.date]]) -> None:
+    """Keep the revenue history for subscriptions about to change: (pk, current state, new state, effective day).
+
+    The new state holds from the effective day on: history recorded for later days (a change dated after it) is
+    replaced, and the state in force the day before is kept, in force until the effective day.
+    """
+    if not changes:
+        return
+    rows: dict[int, list[SubscriptionHistory]] = {}
+    for row in SubscriptionHistory.objects.filter(subscription_id__in=[pk for pk, *_ in changes]).order_by("until"):
+        rows.setdefault(row.subscription_id, []).append(row)
+    drop: list[int] = []
+    add: list[SubscriptionHistory] = []
+    for pk, current, new, effective in changes:
+        history = rows.get(pk, [])
+        later = [row for row in history if row.until > effective]
+        if not later and new == current:
+            continue
+        in_force_before = _history_state(later[0]) if later else current
+        drop += [row.pk for row in later]
+        kept = [row for row in history if row.until <= effective]
+        if (not kept or kept[-1].until < effective) and in_force_before != new:
+            account_id, start, end, length, unit, amount, currency = in_force_before
+            add.append(
+                SubscriptionHistory(
+                    subscription_id=pk,
+                    account_id=account_id,
+                    until=effective,
+                    start_date=start,
+                    end_date=end,
+                    cycle_length=length,
+                    cycle_unit=unit,
+                    amount=amount,
+                    currency=currency,
+                )
+            )
+    SubscriptionHistory.objects.filter(pk__in=drop).delete()
+    SubscriptionHistory.objects.bulk_create(add, batch_size=CHUNK)

@@ -187,3 +187,20 @@ def test_steps_run_with_the_pipelines_working_memory_and_no_jit(db, settings):
     pipeline_run(as_of=AS_OF)
     assert SEEN_SETTINGS[-1] == ("96MB", "off")
     assert _show() == before
+
+
+def test_a_backfill_equals_daily_runs_with_revenue_history(accounts):
+    """s1 is upgraded in place from the 21st: the daily MRR before it stays 100, in a backfill as in daily runs."""
+    from revenue.services import subscriptions_bulk_upsert
+
+    changed = {"subscription_id": "s1", "account_id": "acc-1", "start_date": datetime.date(2026, 3, 5)}
+    subscriptions_bulk_upsert(records=[{**changed, "amount": 160, "effective_date": datetime.date(2026, 3, 21)}])
+    pipeline_backfill(as_of=AS_OF, days=30)
+    backfilled = snapshot()
+    mrr = {(row[1], row[2]): row[3] for row in backfilled[0] if row[0] == "mrr"}
+    assert (mrr[("acc-1", datetime.date(2026, 3, 20))], mrr[("acc-1", datetime.date(2026, 3, 21))]) == (100, 160)
+    for model in (MetricValue, UsageSession, AccountUsageDaily, ActivityRank, MrrMovement):
+        model.objects.all().delete()
+    for offset in range(29, -1, -1):
+        pipeline_run(as_of=AS_OF - datetime.timedelta(days=offset))
+    assert snapshot() == backfilled
