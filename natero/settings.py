@@ -122,6 +122,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.navigation",
             ],
+            # as_date, as_datetime, as_number, as_money, as_value in every template without a {% load %}.
+            "builtins": ["core.formatting"],
         },
     },
 ]

@@ -6,11 +6,16 @@ class RevenueConfig(AppConfig):
     verbose_name = "Revenue"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_save
+
         from accounts.panels import register_account_panel
         from core.demo import register_seeder
+        from core.formatting import forget_default_currency, register_default_currency
         from core.navigation import SettingsLink, register_settings
         from revenue import importers
         from revenue.demo import seed_revenue
+        from revenue.models import RevenueSettings
+        from revenue.selectors import base_currency
         from team.models import TeamPermission
 
         register_settings(
@@ -24,5 +29,9 @@ class RevenueConfig(AppConfig):
             )
         )
         register_seeder("revenue", 25, seed_revenue)
+        register_default_currency(base_currency)
+        post_save.connect(
+            lambda **kwargs: forget_default_currency(), sender=RevenueSettings, weak=False, dispatch_uid="currency"
+        )
         importers.register()
         register_account_panel("revenue", "Subscriptions & invoices", "revenue/account_revenue.html", order=40)

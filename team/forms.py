@@ -38,8 +38,9 @@ class QueuedPasswordResetForm(PasswordResetForm):
     def send_mail(
         self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None
     ):
-        context = {**context, "user": context["user"].display_name, "site_name": settings.SITE_NAME}
-        queue_email("password-reset", context, [to_email])
+        member = context["user"]
+        context = {**context, "user": member.display_name, "site_name": settings.SITE_NAME}
+        queue_email("password-reset", context, [to_email], timezone_name=member.timezone)
 
 
 class VerifyForm(forms.Form):

@@ -17,7 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.emails import queue_email
 from team.constants import BACKUP_CODE_COUNT, DEFAULT_ROLES
-from team.models import Invitation, InvitationStatus, Role, TeamGroup, TeamPermission, User
+from team.models import Invitation, InvitationStatus, Role, TeamGroup, TeamPermission, User, WorkspaceSettings
 from team.throttling import lockout_clear, normalize_login_email
 
 
@@ -179,6 +179,8 @@ def _send_invitation(invitation: Invitation, token: str) -> None:
             "site_name": settings.SITE_NAME,
         },
         [invitation.email],
+        # Not a member yet: new members start with the workspace's default time zone.
+        timezone_name=WorkspaceSettings.load().default_timezone,
     )
 
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from accounts import selectors, services
 from accounts.models import Account, AccountDimensionValue, CustomDimension, DimensionEntity, DimensionType
 from accounts.views.common import UPDATE, account_for_write
+from core.formatting import plain_value
 from core.htmx import render_page
 from team.decorators import team_permission_required
 
@@ -53,7 +54,7 @@ def _cells(account: Account, dims: list[CustomDimension], values: dict[int, Any]
                 "key": key,
                 "label": label,
                 "kind": kind,
-                "value": "" if value is None else str(value),
+                "value": plain_value(value),
                 "options": options.get(key),
             }
         )
@@ -67,7 +68,8 @@ def _cells(account: Account, dims: list[CustomDimension], values: dict[int, Any]
                 "key": f"dim_{dim.key}",
                 "label": dim.label,
                 "kind": kind,
-                "value": "" if value is None else str(value),
+                # As typed: 50, not 5E+1; dates as ISO for the date input.
+                "value": plain_value(value),
                 "options": [("", "—"), *[(c, c) for c in dim.choices]] if kind == "select" else None,
             }
         )

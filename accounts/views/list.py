@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,6 +25,7 @@ from accounts.constants import BULK_MAX_ACCOUNTS
 from accounts.models import Account, DimensionEntity
 from accounts.selectors import AccountView
 from accounts.views.common import can_update
+from core.formatting import plain_value
 from core.forms import safe_next
 from core.htmx import render_page
 from team.decorators import team_permission_required
@@ -121,8 +123,11 @@ def account_list(request: HttpRequest) -> HttpResponse:
 
 
 def _csv_safe(value: Any) -> str:
-    """A cell for a CSV export; text a spreadsheet would run as a formula is prefixed with an apostrophe."""
-    text = "" if value is None else str(value)
+    """A cell for a CSV export: ISO dates and plain numbers (core.formatting.plain_value); text a spreadsheet would
+    run as a formula is prefixed with an apostrophe (a number, even a negative one, is left as it is)."""
+    text = plain_value(value)
+    if isinstance(value, (int, float, Decimal)):
+        return text
     if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + text
     return text
