@@ -22,6 +22,7 @@ from accounts.imports import (
     ImportTarget,
     RowError,
     RowInvalid,
+    RowProblems,
     lookup,
     parse_bool,
     parse_date,
@@ -179,54 +180,55 @@ class AccountsTarget(ImportTarget):
             return None
 
     def validate(self, row: dict[str, str], ctx: dict[str, Any]) -> dict[str, Any]:
-        key = parse_external_id(row.get("account_id", ""), "account_id")
+        problems = RowProblems()
+        key = problems.check(parse_external_id, row.get("account_id", ""), "account_id")
         if not row.get("name"):
-            raise RowInvalid("name", "is required.")
-        existing = ctx["accounts"].get(key)
+            problems.add("name", "is required.")
+        existing = ctx["accounts"].get(key) if key else None
         if existing is not None and existing.is_deleted:
-            raise RowInvalid("account_id", f"account “{key}” is deleted; restore it before importing it again.")
-        if key in ctx["purged"]:
-            raise RowInvalid("account_id", f"account “{key}” was deleted and purged; its id is blocked.")
-        data: dict[str, Any] = {"name": row["name"][:200]}
+            problems.add("account_id", f"account “{key}” is deleted; restore it before importing it again.")
+        if key and key in ctx["purged"]:
+            problems.add("account_id", f"account “{key}” was deleted and purged; its id is blocked.")
+        data: dict[str, Any] = {"name": row.get("name", "")[:200]}
         for name in ["join_date", "renewal_date"]:
             if row.get(name):
-                data[name] = parse_date(row[name], name)
+                data[name] = problems.check(parse_date, row[name], name)
         if row.get("tier"):
-            data["tier"] = lookup(ctx["tiers"], row["tier"], "tier", "tier")
+            data["tier"] = problems.check(lookup, ctx["tiers"], row["tier"], "tier", "tier")
         if row.get("stage"):
-            data["stage"] = lookup(ctx["stages"], row["stage"], "stage", "stage")
+            data["stage"] = problems.check(lookup, ctx["stages"], row["stage"], "stage", "stage")
         if row.get("csm_score"):
-            data["csm_score"] = parse_int(row["csm_score"], "csm_score", low=0, high=100)
+            data["csm_score"] = problems.check(parse_int, row["csm_score"], "csm_score", low=0, high=100)
         if row.get("nps"):
-            data["nps"] = parse_int(row["nps"], "nps", low=0, high=10)
+            data["nps"] = problems.check(parse_int, row["nps"], "nps", low=0, high=10)
         if row.get("employees"):
-            data["employees"] = parse_int(row["employees"], "employees", low=0, high=10_000_000)
+            data["employees"] = problems.check(parse_int, row["employees"], "employees", low=0, high=10_000_000)
         if row.get("website"):
             url = row["website"] if "://" in row["website"] else f"https://{row['website']}"
             try:
                 _url(url)
+                data["website"] = url
             except ValidationError:
-                raise RowInvalid("website", f"“{row['website']}” is not a web address.") from None
-            data["website"] = url
+                problems.add("website", f"“{row['website']}” is not a web address.")
         for name in self.TEXT_FIELDS:
             if row.get(name):
                 data[name] = row[name]
         clean: dict[str, Any] = {"account_id": key, "data": data}
         if row.get("parent_account_id"):
-            parent = parse_external_id(row["parent_account_id"], "parent_account_id")
-            if parent == key:
-                raise RowInvalid("parent_account_id", "an account cannot be its own parent.")
+            parent = problems.check(parse_external_id, row["parent_account_id"], "parent_account_id")
+            if parent and parent == key:
+                problems.add("parent_account_id", "an account cannot be its own parent.")
             clean["parent"] = parent
         if row.get("csm_emails"):
             users = []
             for email in split_list(row["csm_emails"]):
                 user = ctx["csms"].get(email.lower())
                 if user is None:
-                    raise RowInvalid("csm_emails", f"“{email}” is not an active team member who can own accounts.")
+                    problems.add("csm_emails", f"“{email}” is not an active team member who can own accounts.")
                 users.append(user)
             clean["csms"] = users
         if row.get("churned_on"):
-            clean["churned_on"] = parse_date(row["churned_on"], "churned_on")
+            clean["churned_on"] = problems.check(parse_date, row["churned_on"], "churned_on")
             clean["churn_reason"] = row.get("churn_reason", "")
         dims = {}
         for name, dimension in ctx["dimensions"].items():
@@ -234,9 +236,10 @@ class AccountsTarget(ImportTarget):
                 try:
                     dims[dimension] = dimension.parse(row[name])
                 except ValidationError as exc:
-                    raise RowInvalid(name, " ".join(exc.messages)) from None
+                    problems.add(name, " ".join(exc.messages))
         if dims:
             clean["dimensions"] = dims
+        problems.raise_if_any()
         return clean
 
     def finalize(self, valid: list[tuple[int, dict[str, Any]]], ctx: dict[str, Any]) -> list[RowError]:
@@ -298,6 +301,10 @@ class AccountsTarget(ImportTarget):
         return "updated" if changed else "unchanged"
 
 
+def _live_account_of(ctx: dict[str, Any], raw: str, name: str) -> Account:
+    return live_account(ctx, parse_external_id(raw, name), name)
+
+
 class ContactsTarget(ImportTarget):
     key = "contacts"
     order = 20
@@ -343,10 +350,11 @@ class ContactsTarget(ImportTarget):
         return None
 
     def validate(self, row: dict[str, str], ctx: dict[str, Any]) -> dict[str, Any]:
-        user_id = parse_external_id(row.get("user_id", ""), "user_id", required=False) or ""
-        email = _email_of(row.get("email", ""), "email")
-        if not user_id and not email:
-            raise RowInvalid("user_id", "user_id or email is required.")
+        problems = RowProblems()
+        user_id = problems.check(parse_external_id, row.get("user_id", ""), "user_id", required=False) or ""
+        email = problems.check(_email_of, row.get("email", ""), "email")
+        if not user_id and not email and not problems.found:
+            problems.add("user_id", "user_id or email is required.")
         fields: dict[str, Any] = {}
         if user_id:
             fields["user_id"] = user_id
@@ -357,20 +365,22 @@ class ContactsTarget(ImportTarget):
                 fields[name] = row[name][:200]
         for name in ["first_seen", "last_seen"]:
             if row.get(name):
-                fields[name] = parse_datetime(row[name], name)
+                fields[name] = problems.check(parse_datetime, row[name], name)
         if row.get("email_opt_out"):
-            fields["email_opt_out"] = parse_bool(row["email_opt_out"], "email_opt_out")
-        accounts = [
-            live_account(ctx, parse_external_id(raw, "account_ids"), "account_ids")
-            for raw in split_list(row.get("account_ids", ""))
-        ]
+            fields["email_opt_out"] = problems.check(parse_bool, row["email_opt_out"], "email_opt_out")
+        accounts = []
+        for raw in split_list(row.get("account_ids", "")):
+            account_key = problems.check(parse_external_id, raw, "account_ids")
+            if account_key:
+                accounts.append(problems.check(live_account, ctx, account_key, "account_ids"))
         dims = {}
         for name, dimension in ctx["dimensions"].items():
             if row.get(name):
                 try:
                     dims[dimension] = dimension.parse(row[name])
                 except ValidationError as exc:
-                    raise RowInvalid(name, " ".join(exc.messages)) from None
+                    problems.add(name, " ".join(exc.messages))
+        problems.raise_if_any()
         return {"fields": fields, "accounts": accounts, "dimensions": dims}
 
     def write(self, line: int, clean: dict[str, Any], ctx: dict[str, Any]) -> str:
@@ -430,19 +440,22 @@ class InteractionsTarget(ImportTarget):
         return None
 
     def validate(self, row: dict[str, str], ctx: dict[str, Any]) -> dict[str, Any]:
-        account = live_account(ctx, parse_external_id(row.get("account_id", ""), "account_id"), "account_id")
-        if not row.get("date"):
-            raise RowInvalid("date", "is required.")
-        if not row.get("subject"):
-            raise RowInvalid("subject", "is required.")
-        if not row.get("type"):
-            raise RowInvalid("type", "is required.")
+        problems = RowProblems()
+        account = problems.check(_live_account_of, ctx, row.get("account_id", ""), "account_id")
+        for name in ["date", "subject", "type"]:
+            if not row.get(name):
+                problems.add(name, "is required.")
         clean = {
-            "external_id": parse_external_id(row.get("interaction_id", ""), "interaction_id", required=False) or "",
+            "external_id": problems.check(
+                parse_external_id, row.get("interaction_id", ""), "interaction_id", required=False
+            )
+            or "",
             "account": account,
-            "date": parse_datetime(row["date"], "date"),
-            "type": lookup(ctx["types"], row["type"], "type", "interaction type"),
-            "subject": row["subject"][:300],
+            "date": problems.check(parse_datetime, row.get("date", ""), "date"),
+            "type": problems.check(lookup, ctx["types"], row["type"], "type", "interaction type")
+            if row.get("type")
+            else None,
+            "subject": row.get("subject", "")[:300],
             "body": row.get("body", ""),
             "author": None,
             "contacts": [],
@@ -450,15 +463,16 @@ class InteractionsTarget(ImportTarget):
         if row.get("author_email"):
             clean["author"] = ctx["authors"].get(row["author_email"].lower())
             if clean["author"] is None:
-                raise RowInvalid("author_email", f"“{row['author_email']}” is not an active team member.")
-        emails = [_email_of(e, "contact_emails") for e in split_list(row.get("contact_emails", ""))]
-        if emails:
+                problems.add("author_email", f"“{row['author_email']}” is not an active team member.")
+        emails = [problems.check(_email_of, e, "contact_emails") for e in split_list(row.get("contact_emails", ""))]
+        emails = [e for e in emails if e]
+        if emails and account is not None:
             contacts = list(Contact.objects.filter(email__in=emails, account_links__account=account))
             found = {c.email for c in contacts}
-            missing = [e for e in emails if e not in found]
-            if missing:
-                raise RowInvalid("contact_emails", f"“{missing[0]}” is not a contact of account {account.account_id}.")
+            for missing in [e for e in emails if e not in found]:
+                problems.add("contact_emails", f"“{missing}” is not a contact of account {account.account_id}.")
             clean["contacts"] = contacts
+        problems.raise_if_any()
         return clean
 
     def write(self, line: int, clean: dict[str, Any], ctx: dict[str, Any]) -> str:
@@ -535,31 +549,36 @@ class TicketsTarget(ImportTarget):
             return None
 
     def validate(self, row: dict[str, str], ctx: dict[str, Any]) -> dict[str, Any]:
-        ticket_id = parse_external_id(row.get("ticket_id", ""), "ticket_id")
-        account = live_account(ctx, parse_external_id(row.get("account_id", ""), "account_id"), "account_id")
+        problems = RowProblems()
+        ticket_id = problems.check(parse_external_id, row.get("ticket_id", ""), "ticket_id")
+        account = problems.check(_live_account_of, ctx, row.get("account_id", ""), "account_id")
         for name in ["subject", "status", "opened_at"]:
             if not row.get(name):
-                raise RowInvalid(name, "is required.")
+                problems.add(name, "is required.")
         options = ctx["options"]
         clean = {
             "ticket_id": ticket_id,
             "account": account,
-            "subject": row["subject"][:300],
-            "status": lookup(options["status"], row["status"], "status", "ticket status"),
-            "priority": lookup(options["priority"], row.get("priority", ""), "priority", "priority"),
-            "type": lookup(options["type"], row.get("type", ""), "type", "ticket type"),
-            "opened_at": parse_datetime(row["opened_at"], "opened_at"),
-            "closed_at": parse_datetime(row.get("closed_at", ""), "closed_at"),
+            "subject": row.get("subject", "")[:300],
+            "status": problems.check(lookup, options["status"], row["status"], "status", "ticket status")
+            if row.get("status")
+            else None,
+            "priority": problems.check(lookup, options["priority"], row.get("priority", ""), "priority", "priority"),
+            "type": problems.check(lookup, options["type"], row.get("type", ""), "type", "ticket type"),
+            "opened_at": problems.check(parse_datetime, row.get("opened_at", ""), "opened_at"),
+            "closed_at": problems.check(parse_datetime, row.get("closed_at", ""), "closed_at"),
             "description": row.get("description", ""),
             "requester": None,
         }
-        if clean["closed_at"] and clean["closed_at"] < clean["opened_at"]:
-            raise RowInvalid("closed_at", "is before opened_at.")
+        if clean["closed_at"] and clean["opened_at"] and clean["closed_at"] < clean["opened_at"]:
+            problems.add("closed_at", "is before opened_at.")
         if row.get("requester_email"):
-            email = _email_of(row["requester_email"], "requester_email")
-            clean["requester"] = Contact.objects.filter(email=email, account_links__account=account).first()
-            if clean["requester"] is None:
-                raise RowInvalid("requester_email", f"“{email}” is not a contact of account {account.account_id}.")
+            email = problems.check(_email_of, row["requester_email"], "requester_email")
+            if email and account is not None:
+                clean["requester"] = Contact.objects.filter(email=email, account_links__account=account).first()
+                if clean["requester"] is None:
+                    problems.add("requester_email", f"“{email}” is not a contact of account {account.account_id}.")
+        problems.raise_if_any()
         return clean
 
     def write(self, line: int, clean: dict[str, Any], ctx: dict[str, Any]) -> str:

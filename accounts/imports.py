@@ -66,12 +66,46 @@ class RowError:
 
 
 class RowInvalid(Exception):
-    """Raised by a target's parse helpers: one problem with one field of one row."""
+    """Raised by a target's parse helpers: one problem with one field of one row (or, from RowProblems, every
+    problem of the row in `problems`)."""
 
-    def __init__(self, field: str, message: str):
+    def __init__(self, field: str, message: str, problems: list[RowInvalid] | None = None):
         super().__init__(message)
         self.field = field
         self.message = message
+        self.problems: list[RowInvalid] = problems or [self]
+
+
+class RowProblems:
+    """Collects every problem of one row, so the preview lists them all instead of stopping at the first.
+
+    problems = RowProblems()
+    data["tier"] = problems.check(lookup, ctx["tiers"], row["tier"], "tier", "tier")
+    ...
+    problems.raise_if_any()
+    """
+
+    def __init__(self) -> None:
+        self.found: list[RowInvalid] = []
+
+    def check(self, parse: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """`parse(*args, **kwargs)`, or None after recording its RowInvalid."""
+        try:
+            return parse(*args, **kwargs)
+        except RowInvalid as exc:
+            self.found.extend(exc.problems)
+            return None
+
+    def add(self, field: str, message: str) -> None:
+        self.found.append(RowInvalid(field, message))
+
+    def failed(self, field: str) -> bool:
+        return any(p.field == field for p in self.found)
+
+    def raise_if_any(self) -> None:
+        if self.found:
+            first = self.found[0]
+            raise RowInvalid(first.field, first.message, self.found)
 
 
 class ImportTarget(ABC):
@@ -260,7 +294,7 @@ def check_file(target: ImportTarget, data: bytes, *, progress: Callable[[int, in
         try:
             clean = target.validate(row, result.ctx)
         except RowInvalid as exc:
-            result.errors.append(RowError(line, exc.field, exc.message))
+            result.errors.extend(RowError(line, p.field, p.message) for p in exc.problems)
             continue
         except ValidationError as exc:
             if hasattr(exc, "error_dict"):

@@ -336,3 +336,13 @@ def test_background_import_through_a_real_celery_worker(transactional_db, settin
         except subprocess.TimeoutExpired:
             os.killpg(worker.pid, signal.SIGKILL)
             worker.wait()
+
+
+def test_preview_reports_every_problem_of_a_row_not_only_the_first(db, manager_client, manager):
+    data = b"account_id,name,join_date,stage,csm_score,nps\nA-1,,2024-02-30,Nirvana,250,x\nA-2,Fine,,,,\n"
+    job = import_start(target=target_for("accounts"), filename="a.csv", data=data, by=manager)
+    assert job.valid_rows == 1 and job.error_rows == 1
+    assert _errors(job) == {(2, "name"), (2, "join_date"), (2, "stage"), (2, "csm_score"), (2, "nps")}
+    page = manager_client.get(reverse("accounts:import_detail", args=[job.pk])).content.decode()
+    assert "Nirvana" in page and "250 is outside 0-100" in page and "“x” is not a whole number" in page
+    assert "scroll-table" in page  # the problems table scrolls inside the page
