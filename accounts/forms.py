@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -26,6 +26,7 @@ from accounts.models import (
     Tier,
 )
 from accounts.selectors import AccountFilters, AccountView
+from core.params import query_date, query_number, query_text
 from team.models import TeamPermission, User
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -333,32 +334,29 @@ class ColumnsForm(forms.Form):
 
 
 def _int(value: str | None) -> int | None:
+    """An id from the query string; anything that cannot be one (text, a number past the id range) is ignored."""
     try:
-        return int(value) if value not in (None, "") else None
+        number = int(value) if value not in (None, "") and len(value) <= 12 else None
     except (TypeError, ValueError):
         return None
+    return number if number is not None and 0 < number < 2**31 else None
 
 
 def _ints(values: list[str]) -> list[int]:
     return [n for n in (_int(v) for v in values) if n is not None]
 
 
-def _bound(dimension: CustomDimension, raw: str | None) -> Decimal | datetime.date | None:
-    if not raw:
-        return None
-    try:
-        if dimension.data_type == DimensionType.DATE:
-            return datetime.date.fromisoformat(raw)
-        value = Decimal(raw)
-        return value if value.is_finite() else None
-    except (ValueError, InvalidOperation):
-        return None
+def _bound(dimension: CustomDimension, params: QueryDict, name: str) -> Decimal | datetime.date | None:
+    if dimension.data_type == DimensionType.DATE:
+        return query_date(params, name)
+    return query_number(params, name)
 
 
 def list_filters(
     params: QueryDict, *, user: User, dimensions: list[CustomDimension], extra_views: frozenset[str] = frozenset()
 ) -> AccountFilters:
-    """Read the account list's filters from a query string; anything malformed is ignored, never an error.
+    """Read the account list's filters from a query string. Unknown views, tiers, stages and CSMs are ignored; a
+    dimension bound that is not a usable number or date raises BadQueryParameter (a 400 naming the parameter).
 
     `extra_views` are the keys of the member's other views (saved lists)."""
     owns = user.role is not None and user.role.own_accounts
@@ -373,14 +371,14 @@ def list_filters(
     for dimension in dimensions:
         name = f"dim_{dimension.key}"
         if dimension.data_type in (DimensionType.NUMBER, DimensionType.DATE):
-            low, high = _bound(dimension, params.get(f"{name}_min")), _bound(dimension, params.get(f"{name}_max"))
+            low, high = _bound(dimension, params, f"{name}_min"), _bound(dimension, params, f"{name}_max")
             if low is not None or high is not None:
                 dims[dimension] = {"min": low, "max": high}
-        elif params.get(name, "").strip():
-            dims[dimension] = {"value": params.get(name, "").strip()[:200]}
+        elif value := query_text(params, name):
+            dims[dimension] = {"value": value}
     return AccountFilters(
         view=view,
-        q=params.get("q", "")[:200],
+        q=query_text(params, "q"),
         tiers=_ints(params.getlist("tier")),
         stages=_ints(params.getlist("stage")),
         csm=_int(params.get("csm")),

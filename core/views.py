@@ -1,4 +1,5 @@
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -28,3 +29,12 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "404.html", status=404)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The 400 page: says what in the request could not be used (a query parameter, a malformed body); API paths
+    get the same message as JSON."""
+    message = str(exception) if isinstance(exception, BadRequest) and str(exception) else ""
+    if request.path.startswith(("/api/", "/v1/", "/webhooks/")):
+        return JsonResponse({"detail": message or "Bad request."}, status=400)
+    return render(request, "400.html", {"message": message}, status=400)

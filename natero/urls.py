@@ -48,3 +48,4 @@ urlpatterns = [
 
 handler403 = "core.views.permission_denied"
 handler404 = "core.views.page_not_found"
+handler400 = "core.views.bad_request"

@@ -19,9 +19,12 @@ a metric exists, and whether an operator fits a field's type, depends on the cat
 from __future__ import annotations
 
 import datetime
+import json
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from core.params import MAX_DATE, MIN_DATE
 
 VERSION = 1
 MAX_DEPTH = 4
@@ -46,6 +49,13 @@ class Window(_Strict):
     start: datetime.date | None = None
     end: datetime.date | None = None
     anchor: str | None = Field(default=None, max_length=60)
+
+    @field_validator("start", "end")
+    @classmethod
+    def _in_calendar(cls, value: datetime.date | None) -> datetime.date | None:
+        if value is not None and not MIN_DATE <= value <= MAX_DATE:
+            raise ValueError(f"dates go from {MIN_DATE} to {MAX_DATE}")
+        return value
 
     @model_validator(mode="after")
     def _parts_fit_kind(self) -> Window:
@@ -192,13 +202,42 @@ class ConditionError(ValueError):
         return f"{where} ({tail.replace('_', ' ')}): {self.message}" if tail else f"{where}: {self.message}"
 
 
+# A document whose groups nest MAX_DEPTH deep has about four JSON levels per group (group, children, condition,
+# window); anything much deeper is refused before validation, which would otherwise recurse once per level.
+MAX_JSON_DEPTH = 4 * MAX_DEPTH + 6
+
+
+def _too_deep(data: Any) -> bool:
+    """Whether nested dicts and lists go deeper than MAX_JSON_DEPTH (walked without recursion)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            children = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        if depth > MAX_JSON_DEPTH:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
+
 def parse(data: Any) -> Conditions:
     """Validate a stored or submitted document (a dict or a JSON string); raises ConditionError naming the part."""
     try:
         if isinstance(data, (str, bytes)):
-            return Conditions.model_validate_json(data)
+            try:
+                data = json.loads(data)
+            except RecursionError:
+                raise ConditionError("root", f"groups nest at most {MAX_DEPTH} deep") from None
+            except ValueError:
+                raise ConditionError("", "the conditions are not valid JSON") from None
         if data is None or data == {}:
             return Conditions()
+        if _too_deep(data):
+            raise ConditionError("root", f"groups nest at most {MAX_DEPTH} deep")
         return Conditions.model_validate(data)
     except ValidationError as exc:
         error = exc.errors()[0]

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.forms import apply_errors
 from core.htmx import render_page
+from core.params import query_date
 from segments import selectors, services
 from segments.columns import DEFAULT_COLUMNS, annotate_columns, chosen_columns, sort_expression
 from segments.fields import Entity, catalogue_load
@@ -171,6 +172,8 @@ def check(request: HttpRequest) -> JsonResponse:
     `{"error": "...", "field": "conditions.root.children.0.op"}`."""
     try:
         body = json.loads(request.body or b"{}")
+    except RecursionError:
+        return JsonResponse({"error": "The body nests too deeply.", "field": "conditions"}, status=400)
     except (ValueError, UnicodeDecodeError):
         return JsonResponse({"error": "The body is not JSON.", "field": ""}, status=400)
     if not isinstance(body, dict):
@@ -187,10 +190,8 @@ def check(request: HttpRequest) -> JsonResponse:
 
 
 def _as_of(request: HttpRequest) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(request.GET.get("as_of", ""))
-    except ValueError:
-        return selectors.today()
+    """The day a list is evaluated on: `?as_of=YYYY-MM-DD` (1900-2199, else a 400 naming it), today by default."""
+    return query_date(request.GET, "as_of") or selectors.today()
 
 
 @login_required
