@@ -13,6 +13,18 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
+class PipelineErrorMixin(models.Model):
+    """Adds what broke when the scheduled pipeline last failed on this object (a metric, a list, a rule), so the
+    page that configures it can say so; emptied by the next run that succeeds. Written by
+    `core.pipeline.each_object`."""
+
+    pipeline_error = models.TextField(blank=True, editable=False)
+    pipeline_error_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
 class WorkerHeartbeat(models.Model):
     """The last time a Celery worker ran the heartbeat job that beat schedules; one row per worker host name."""
 
@@ -29,6 +41,7 @@ class WorkerHeartbeat(models.Model):
 class PipelineRunStatus(models.TextChoices):
     RUNNING = "running", "Running"
     SUCCEEDED = "succeeded", "Succeeded"
+    PARTIAL = "partial", "Partial (some objects failed)"
     FAILED = "failed", "Failed"
 
 
@@ -55,7 +68,8 @@ class PipelineRun(models.Model):
 
 
 class PipelineStepRun(models.Model):
-    """One step of a pipeline run: how long it took, how many rows it wrote, and its error if it failed."""
+    """One step of a pipeline run: how long it took, how many rows it wrote, and its error if it failed. A step that
+    ran but skipped objects that failed is "partial"; `detail["failures"]` names each and why."""
 
     run = models.ForeignKey(PipelineRun, on_delete=models.CASCADE, related_name="steps")
     name = models.CharField(max_length=100)

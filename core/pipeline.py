@@ -3,20 +3,26 @@
 The order of the steps lives in natero/pipeline.py (the top of the layers). Each step is a function of `as_of`,
 idempotent, returning the rows it wrote (an int, or a dict of counts). A failing step stops the run and is
 recorded with its error; the steps before it stay done, and a rerun redoes the day from the start.
+
+A step that loops over configuration objects (metrics, lists, rules) runs each through `each_object`: one object
+that fails is rolled back to its savepoint, recorded on itself (`pipeline_error`) and on the step, and the others
+and the later steps run. Such a step, and its run, end "partial".
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import datetime
 import logging
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -39,6 +45,72 @@ class PipelineFailed(Exception):
     def __init__(self, run: PipelineRun, step: str, error: str):
         super().__init__(f"Step {step} failed: {error}")
         self.run = run
+
+
+T = TypeVar("T")
+R = TypeVar("R")
+MAX_ERROR = 2000
+MAX_FAILURES_KEPT = 100
+
+
+@dataclass(frozen=True)
+class ObjectFailure:
+    """One configuration object a step skipped: what it is (e.g. "metric ratio") and why."""
+
+    name: str
+    error: str
+
+
+_failures: contextvars.ContextVar[list[ObjectFailure] | None] = contextvars.ContextVar("failures", default=None)
+
+
+def error_text(exc: BaseException) -> str:
+    """An exception as one short line for people: its type and message, bounded."""
+    return "".join(traceback.format_exception_only(exc)).strip()[:MAX_ERROR]
+
+
+def _note_on(target: models.Model | None, error: str) -> None:
+    if target is None or not hasattr(target, "pipeline_error") or target.pk is None:
+        return
+    if not error and not target.pipeline_error:
+        return
+    target.pipeline_error, target.pipeline_error_at = error, timezone.now() if error else None
+    type(target)._base_manager.filter(pk=target.pk).update(
+        pipeline_error=target.pipeline_error, pipeline_error_at=target.pipeline_error_at
+    )
+
+
+def each_object(
+    items: Iterable[T],
+    work: Callable[[T], R],
+    *,
+    name: Callable[[T], str] = str,
+    record_on: Callable[[T], models.Model | None] | None = None,
+) -> list[tuple[T, R]]:
+    """Run `work` on each item in its own savepoint; returns (item, result) for those that succeeded.
+
+    An item whose work raises is rolled back alone, logged, added to the running step's failures (the run ends
+    "partial") and its error stored on the model `record_on(item)` returns (the item itself by default) when that
+    has a `pipeline_error` field; a success empties that field. Outside a pipeline run the failures are only
+    logged and stored.
+    """
+    done: list[tuple[T, R]] = []
+    for item in items:
+        target = record_on(item) if record_on else (item if isinstance(item, models.Model) else None)
+        try:
+            with transaction.atomic():
+                result = work(item)
+        except Exception as exc:
+            error = error_text(exc)
+            logger.exception("Pipeline: %s failed", name(item))
+            failures = _failures.get()
+            if failures is not None:
+                failures.append(ObjectFailure(name(item)[:200], error))
+            _note_on(target, error)
+            continue
+        _note_on(target, "")
+        done.append((item, result))
+    return done
 
 
 def pipeline_steps(kind: str) -> list[Step]:
@@ -75,7 +147,9 @@ def _database_settings() -> Iterator[None]:
 
 
 def pipeline_run(*, as_of: datetime.date, kind: str = DAILY, triggered_by: str = "") -> PipelineRun:
-    """Run every step of `kind` for `as_of`, in order, recording each; raises PipelineFailed on a failing step."""
+    """Run every step of `kind` for `as_of`, in order, recording each; raises PipelineFailed on a failing step.
+
+    Objects a step skipped (see `each_object`) leave the run "partial", not failed: every later step still ran."""
     with _database_settings():
         return _pipeline_run(as_of=as_of, kind=kind, triggered_by=triggered_by)
 
@@ -85,12 +159,15 @@ def _pipeline_run(*, as_of: datetime.date, kind: str, triggered_by: str) -> Pipe
     for position, step in enumerate(pipeline_steps(kind)):
         record = PipelineStepRun.objects.create(run=run, name=step.name, position=position, started_at=timezone.now())
         began = time.perf_counter()
+        failures: list[ObjectFailure] = []
+        token = _failures.set(failures)
         try:
             result = step.run(as_of=as_of)
         except Exception as exc:
+            _failures.reset(token)
             record.status = PipelineRunStatus.FAILED
             record.duration_seconds = time.perf_counter() - began
-            record.error = "".join(traceback.format_exception_only(exc)).strip()[:2000]
+            record.error = error_text(exc)
             record.detail = {"traceback": traceback.format_exc()[-4000:]}
             record.save()
             run.status = PipelineRunStatus.FAILED
@@ -98,11 +175,21 @@ def _pipeline_run(*, as_of: datetime.date, kind: str, triggered_by: str) -> Pipe
             run.save(update_fields=["status", "finished_at"])
             logger.exception("Pipeline step %s failed for %s", step.name, as_of)
             raise PipelineFailed(run, step.name, record.error) from exc
+        _failures.reset(token)
         record.rows, record.detail = _rows(result)
         record.status = PipelineRunStatus.SUCCEEDED
+        if failures:
+            record.status = PipelineRunStatus.PARTIAL
+            record.error = f"{len(failures)} failed: " + "; ".join(f"{f.name}: {f.error}" for f in failures[:5])
+            record.error = record.error[:MAX_ERROR]
+            record.detail = {
+                **record.detail,
+                "failures": [{"object": f.name, "error": f.error} for f in failures[:MAX_FAILURES_KEPT]],
+            }
         record.duration_seconds = time.perf_counter() - began
         record.save()
-    run.status = PipelineRunStatus.SUCCEEDED
+    partial = run.steps.filter(status=PipelineRunStatus.PARTIAL).exists()
+    run.status = PipelineRunStatus.PARTIAL if partial else PipelineRunStatus.SUCCEEDED
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "finished_at"])
     return run

@@ -17,6 +17,11 @@ from decimal import Decimal, DivisionByZero, InvalidOperation
 
 MAX_LENGTH = 500
 MAX_DEPTH = 40
+# A float keeps about 15 significant digits, and the pipeline stores values as floats: a longer number would not
+# survive, and a few of them multiplied would pass what a float holds.
+MAX_DIGITS = 15
+# The largest magnitude a constant part of a formula may reach (a float holds up to about 1.8e308).
+MAX_CONSTANT = Decimal("1e300")
 
 
 class FormulaError(ValueError):
@@ -36,6 +41,7 @@ class FormulaError(ValueError):
 @dataclass(frozen=True)
 class Number:
     value: Decimal
+    position: int | None = None
 
 
 @dataclass(frozen=True)
@@ -138,7 +144,9 @@ class _Parser:
             raise FormulaError("The formula ends too early: a number or metric is missing", len(self.source))
         self.index += 1
         if token.kind == "number":
-            return Number(Decimal(token.text))
+            if len(token.text.replace(".", "").lstrip("0")) > MAX_DIGITS:
+                raise FormulaError(f"The number has more than {MAX_DIGITS} digits", token.position)
+            return Number(Decimal(token.text), token.position)
         if token.kind == "name":
             return MetricRef(token.text, token.position)
         if token.text == "-":
@@ -204,8 +212,32 @@ def _constant_zero_division(node: Node) -> BinaryOp | None:
     return None
 
 
+def _position(node: Node) -> int | None:
+    if isinstance(node, Number):
+        return node.position
+    if isinstance(node, MetricRef | BinaryOp):
+        return node.position
+    return _position(node.operand)
+
+
+def _constant_too_large(node: Node) -> Node | None:
+    """The first part without metrics whose value passes ±MAX_CONSTANT (so the result could not be a float), or
+    None. Parts with metrics are checked through their constant operands."""
+    if not list(_refs(node)):
+        value = evaluate(node, {})
+        if value is None or abs(value) > MAX_CONSTANT:
+            return node
+        return None
+    if isinstance(node, Negate):
+        return _constant_too_large(node.operand)
+    if isinstance(node, BinaryOp):
+        return _constant_too_large(node.left) or _constant_too_large(node.right)
+    return None
+
+
 def validate(source: str, known_keys: Iterable[str], *, self_key: str | None = None) -> Node:
-    """Parse and check a formula against the metric catalogue: unknown metrics, self reference, x / 0."""
+    """Parse and check a formula against the metric catalogue: unknown metrics, self reference, x / 0, numbers
+    with more digits than a float keeps (parse) and constant parts too large to compute."""
     node = parse(source)
     known = set(known_keys)
     for ref in _refs(node):
@@ -216,6 +248,9 @@ def validate(source: str, known_keys: Iterable[str], *, self_key: str | None = N
     division = _constant_zero_division(node)
     if division is not None:
         raise FormulaError("Division by zero: the divisor is always 0", division.position)
+    too_large = _constant_too_large(node)
+    if too_large is not None:
+        raise FormulaError("This part of the formula is too large to compute", _position(too_large))
     return node
 
 

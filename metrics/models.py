@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.validators import RegexValidator
 from django.db import models
 
-from core.models import TimeStampedModel
+from core.models import PipelineErrorMixin, TimeStampedModel
 
 key_validator = RegexValidator(
     r"^[a-z][a-z0-9_.]*$", "Use lowercase letters, digits, underscores and dots, starting with a letter."
@@ -55,9 +55,9 @@ class AccountAggregation(models.TextChoices):
     COUNT = "count", "Count (unique)"
 
 
-class Metric(TimeStampedModel):
+class Metric(PipelineErrorMixin, TimeStampedModel):
     """A time series per account: built in (computed by the pipeline), custom (pushed by API or CSV) or computed
-    (a formula over other metrics)."""
+    (a formula over other metrics). When the pipeline last failed to compute it, `pipeline_error` says why."""
 
     key = models.CharField(max_length=100, unique=True, validators=[key_validator])
     name = models.CharField(max_length=150)

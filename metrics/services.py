@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.pipeline import each_object
 from core.sql import date_param, day_bounds, statistics_refresh, statistics_refresh_if_stale
 from metrics import formula
 from metrics.models import TREND_POINTS, Metric, MetricKind
@@ -57,16 +58,20 @@ def _replace_day(metric_id: int, day: datetime.date, select_sql: str, params: li
 
 @transaction.atomic
 def metric_values_compute(*, as_of: datetime.date, stage: int | None = None) -> dict[str, int]:
-    """Store the day's value of every built-in metric (of one `stage`, or all) for every account."""
-    ids = dict(Metric.objects.filter(kind=MetricKind.BUILTIN).values_list("key", "id"))
-    written = {}
-    for spec in builtins(stage):
-        if spec.key not in ids:
-            catalogue_sync()
-            ids = dict(Metric.objects.filter(kind=MetricKind.BUILTIN).values_list("key", "id"))
+    """Store the day's value of every built-in metric (of one `stage`, or all) for every account; a metric that
+    fails is skipped and says why (`each_object`)."""
+    specs = builtins(stage)
+    rows = {m.key: m for m in Metric.objects.filter(kind=MetricKind.BUILTIN)}
+    if any(spec.key not in rows for spec in specs):
+        catalogue_sync()
+        rows = {m.key: m for m in Metric.objects.filter(kind=MetricKind.BUILTIN)}
+
+    def compute(spec) -> int:
         sql, params = spec.sql(as_of)
-        written[spec.key] = _replace_day(ids[spec.key], as_of, sql, params)
-    return written
+        return _replace_day(rows[spec.key].id, as_of, sql, params)
+
+    done = each_object(specs, compute, name=lambda spec: f"metric {spec.key}", record_on=lambda spec: rows[spec.key])
+    return {spec.key: count for spec, count in done}
 
 
 def custom_key(name: str) -> str:
@@ -86,13 +91,13 @@ def custom_values_compute(*, as_of: datetime.date) -> dict[str, int]:
         .values_list("metric", flat=True)
         .distinct()
     )
-    written = {}
-    for name in names:
+
+    def compute(name: str) -> int | None:
         metric, _ = Metric.objects.get_or_create(
             key=custom_key(name), defaults={"name": name, "kind": MetricKind.CUSTOM, "time_aggregation": "latest"}
         )
         if metric.kind != MetricKind.CUSTOM or metric.deleted_at:
-            continue
+            return None
         select = (
             "SELECT a.id AS account_id, v.value AS value FROM usage_custommetricvalue v "
             "JOIN accounts_account a ON a.account_id = v.account_id AND a.is_deleted = %s "
@@ -100,8 +105,13 @@ def custom_values_compute(*, as_of: datetime.date) -> dict[str, int]:
             "SELECT MAX(w.timestamp) FROM usage_custommetricvalue w WHERE w.metric = v.metric "
             "AND w.account_id = v.account_id AND w.timestamp >= %s AND w.timestamp < %s)"
         )
-        written[metric.key] = _replace_day(metric.id, as_of, select, [False, name, start, end, start, end])
-    return written
+        return _replace_day(metric.id, as_of, select, [False, name, start, end, start, end])
+
+    def record_on(name: str) -> Metric | None:
+        return Metric.objects.filter(key=custom_key(name), kind=MetricKind.CUSTOM).first()
+
+    done = each_object(names, compute, name=lambda name: f"custom metric {name[:100]}", record_on=record_on)
+    return {custom_key(name): count for name, count in done if count is not None}
 
 
 def custom_history_refresh(*, days: list[datetime.date]) -> int:
@@ -117,7 +127,8 @@ def custom_history_refresh(*, days: list[datetime.date]) -> int:
 
 
 def _computed_order(metrics: list[Metric]) -> list[tuple[Metric, formula.Node]]:
-    """Computed metrics ordered so that each comes after the computed metrics its formula uses."""
+    """Computed metrics ordered so that each comes after the computed metrics its formula uses; raises FormulaError
+    for a formula that does not parse or a circle."""
     parsed = {m.key: (m, formula.parse(m.formula)) for m in metrics}
     ordered: list[tuple[Metric, formula.Node]] = []
     placed: set[str] = set()
@@ -142,29 +153,92 @@ def _computed_order(metrics: list[Metric]) -> list[tuple[Metric, formula.Node]]:
 
 @transaction.atomic
 def computed_values_compute(*, as_of: datetime.date) -> dict[str, int]:
-    """Store the day's value of every computed metric, evaluated per account in SQL from the day's values."""
+    """Store the day's value of every computed metric, evaluated per account in SQL from the day's values. A metric
+    whose formula fails (it no longer parses, refers in a circle, or its SQL fails) is skipped and says why."""
     computed = list(Metric.objects.filter(kind=MetricKind.COMPUTED, is_active=True, deleted_at=None))
     ids = dict(Metric.objects.filter(deleted_at=None).values_list("key", "id"))
-    written = {}
-    for metric, node in _computed_order(computed):
+    ordered, errors = _computed_plan(computed)
+
+    def compute(item: tuple[Metric, formula.Node | None]) -> int | None:
+        metric, node = item
+        if node is None:
+            raise errors[metric.key]
         keys = formula.metric_keys(node)
         if any(key not in ids for key in keys):
-            continue  # a metric it uses was deleted: the catalogue page shows the formula as broken
-        columns = {key: f"m{i}" for i, key in enumerate(keys)}
-        pivot = ", ".join(
-            f"MAX(CASE WHEN v.metric_id = %s THEN v.value END) AS {column}" for column in columns.values()
-        )
-        expression, expr_params = formula.to_sql(node, lambda key, columns=columns: f"p.{columns[key]}")
-        select = (
-            f"SELECT p.account_id AS account_id, CAST({expression} AS DOUBLE PRECISION) AS value FROM ("
-            f"SELECT v.account_id, {pivot} FROM metrics_metricvalue v "
-            f"WHERE v.date = %s AND v.metric_id IN ({', '.join(['%s'] * len(keys))}) GROUP BY v.account_id) p"
-        )
-        key_ids = [ids[key] for key in keys]
-        # Placeholders in order: the expression's numbers, the pivot's metric ids, the day, the id list.
-        params = [*expr_params, *key_ids, date_param(as_of), *key_ids]
-        written[metric.key] = _replace_day(metric.id, as_of, select, params)
-    return written
+            return None  # a metric it uses was deleted: the catalogue page shows the formula as broken
+        return _replace_day(metric.id, as_of, *_computed_select(node, keys, ids, as_of))
+
+    queue = [*ordered, *((m, None) for m in computed if m.key in errors)]
+    done = each_object(queue, compute, name=lambda item: f"metric {item[0].key}", record_on=lambda item: item[0])
+    return {metric.key: count for (metric, _), count in done if count is not None}
+
+
+def _computed_plan(
+    metrics: list[Metric],
+) -> tuple[list[tuple[Metric, formula.Node]], dict[str, formula.FormulaError]]:
+    """Like `_computed_order`, but a formula that does not parse, or a circle, leaves out those metrics alone (with
+    their error) instead of stopping the others; a metric that uses a left-out one is left out too."""
+    parsed: dict[str, tuple[Metric, formula.Node]] = {}
+    errors: dict[str, formula.FormulaError] = {}
+    for metric in metrics:
+        try:
+            parsed[metric.key] = (metric, formula.parse(metric.formula))
+        except formula.FormulaError as exc:
+            errors[metric.key] = exc
+    ordered: list[tuple[Metric, formula.Node]] = []
+    placed: set[str] = set()
+    visiting: list[str] = []
+
+    def place(key: str) -> bool:
+        if key in placed:
+            return True
+        if key in errors:
+            return False
+        if key not in parsed:
+            return True  # not a computed metric: its values are already there (or missing, handled later)
+        if key in visiting:
+            circle = formula.FormulaError(f"Computed metrics refer to each other in a circle through “{key}”")
+            for member in visiting[visiting.index(key) :]:
+                errors[member] = circle
+            return False
+        visiting.append(key)
+        ok = True
+        for dep in formula.metric_keys(parsed[key][1]):
+            if not place(dep):
+                ok = False
+                errors.setdefault(key, formula.FormulaError(f"It uses “{dep}”, which cannot be computed"))
+        visiting.pop()
+        if ok and key not in errors:
+            placed.add(key)
+            ordered.append(parsed[key])
+        return ok and key not in errors
+
+    for key in parsed:
+        place(key)
+    return ordered, errors
+
+
+def _computed_select(
+    node: formula.Node, keys: list[str], ids: dict[str, int], as_of: datetime.date
+) -> tuple[str, list]:
+    """The SELECT (account_id, value) of one computed metric on one day.
+
+    The arithmetic runs in NUMERIC (metric values are cast to it), which holds any intermediate result, and only the
+    result becomes a float: one past what a float holds gives no value, one too close to 0 gives 0, so no account's
+    data can make the statement fail."""
+    columns = {key: f"m{i}" for i, key in enumerate(keys)}
+    pivot = ", ".join(f"MAX(CASE WHEN v.metric_id = %s THEN v.value END) AS {column}" for column in columns.values())
+    expression, expr_params = formula.to_sql(node, lambda key: f"CAST(p.{columns[key]} AS NUMERIC)")
+    select = (
+        "SELECT r.account_id, CASE WHEN ABS(r.raw) >= 1e300 THEN NULL WHEN ABS(r.raw) < 1e-300 THEN 0 "
+        "ELSE CAST(r.raw AS DOUBLE PRECISION) END AS value FROM ("
+        f"SELECT p.account_id AS account_id, {expression} AS raw FROM ("
+        f"SELECT v.account_id, {pivot} FROM metrics_metricvalue v "
+        f"WHERE v.date = %s AND v.metric_id IN ({', '.join(['%s'] * len(keys))}) GROUP BY v.account_id) p) r"
+    )
+    key_ids = [ids[key] for key in keys]
+    # Placeholders in order: the expression's numbers, the pivot's metric ids, the day, the id list.
+    return select, [*expr_params, *key_ids, date_param(as_of), *key_ids]
 
 
 def metric_statistics_refresh(*, as_of: datetime.date) -> int:

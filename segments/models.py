@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from core.models import TimeStampedModel
+from core.models import PipelineErrorMixin, TimeStampedModel
 from segments.fields import Entity
 
 
@@ -15,12 +15,13 @@ class Visibility(models.TextChoices):
     SHARED = "shared", "Shared with the team"
 
 
-class Segment(TimeStampedModel):
+class Segment(PipelineErrorMixin, TimeStampedModel):
     """A list: a saved, self-updating set of accounts or contacts defined by conditions (SPEC section 6).
 
     `conditions` holds the versioned document of `segments.schema`; `columns` the keys of the columns the result
     table shows (`field:<key>`, `dim:<key>`, `metric:<key>`); `sort` a column key, `-` first for descending.
-    Example lists installed with the product have no owner and an `example_key`.
+    Example lists installed with the product have no owner and an `example_key`. When the daily pipeline last
+    failed to count it, `pipeline_error` says why.
     """
 
     name = models.CharField(max_length=150)

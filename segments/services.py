@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from core.pipeline import each_object
 from segments.fields import Entity, catalogue_load
 from segments.models import ListSizeHistory, Segment, Visibility
 from segments.schema import ConditionError, parse
@@ -52,12 +53,14 @@ def segment_delete(*, segment: Segment) -> None:
 def list_sizes_record(as_of: datetime.date) -> int:
     """Store every list's size on `as_of` (all live accounts or contacts matching, whoever can see them).
 
-    Idempotent: one row per list and day, replaced on a rerun. A broken list records no size and what broke.
+    Idempotent: one row per list and day, replaced on a rerun. A list whose conditions no longer resolve records no
+    size and what broke; a list whose count fails in the database is skipped alone (`each_object`: the error is
+    kept on the list and on the pipeline run) and the others are counted.
     A loop over the lists (configuration objects, a few hundred at most); each count is one SQL query.
     """
     catalogues = {entity: catalogue_load(entity=entity) for entity in Entity.values}
-    rows = []
-    for segment in Segment.objects.only("pk", "entity", "conditions"):
+
+    def count(segment: Segment) -> ListSizeHistory:
         try:
             qs = conditions_queryset(
                 user=None,
@@ -66,12 +69,18 @@ def list_sizes_record(as_of: datetime.date) -> int:
                 as_of=as_of,
                 catalogue=catalogues[segment.entity],
             )
-            with list_query_settings():
-                size = qs.count()
-            problem = ""
         except ConditionError as exc:
-            size, problem = None, exc.label[:300]
-        rows.append(ListSizeHistory(segment=segment, date=as_of, size=size, problem=problem))
+            return ListSizeHistory(segment=segment, date=as_of, size=None, problem=exc.label[:300])
+        with list_query_settings():
+            return ListSizeHistory(segment=segment, date=as_of, size=qs.count(), problem="")
+
+    segments = list(Segment.objects.only("pk", "name", "entity", "conditions", "pipeline_error"))
+    done = dict(each_object(segments, count, name=lambda segment: f"list {segment.pk} ({segment.name[:60]})"))
+    rows = [
+        done.get(segment)
+        or ListSizeHistory(segment=segment, date=as_of, problem=f"Not counted: {segment.pipeline_error}"[:300])
+        for segment in segments
+    ]
     ListSizeHistory.objects.bulk_create(
         rows,
         update_conflicts=True,
