@@ -57,6 +57,12 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=10, hour=0),
         "options": {"expires": 6 * 60 * 60},
     },
+    # Alert rules also run after each pipeline run; this catches changes in between (notes, stages, renewals).
+    "alerts-evaluate-rules": {
+        "task": "alerts.jobs.evaluate_rules",
+        "schedule": 60.0 * int(os.environ.get("ALERTS_EVALUATE_EVERY_MINUTES", "15")),
+        "options": {"expires": 60.0 * int(os.environ.get("ALERTS_EVALUATE_EVERY_MINUTES", "15")) - 5},
+    },
     # Keeps today's usage roll-ups and metric values fresh for pages and lists.
     "pipeline-hourly": {
         "task": "core.jobs.run_pipeline",

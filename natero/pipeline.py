@@ -3,8 +3,7 @@
 Hourly: today's sessions, roll-ups and metric values so far. Daily, for the day that just ended: sessions and
 roll-ups, activity ranks, renewal dates and MRR movements, then metric values (built-in, then computed) and the
 current values pages read (dropping those the closed day no longer has) and the account list's revenue trend,
-then the size of every list. Later
-stages (health scores, alerts) append here.
+then the size of every list, then the alert rules. Later stages (health scores) append here.
 """
 
 from __future__ import annotations
@@ -14,7 +13,16 @@ from core.pipeline import DAILY, HOURLY, Step
 BOTH = (HOURLY, DAILY)
 
 
+def _yesterday():
+    import datetime
+
+    from django.utils import timezone
+
+    return timezone.now().date() - datetime.timedelta(days=1)
+
+
 def steps() -> list[Step]:
+    from alerts.evaluation import rules_evaluate
     from metrics import services as metrics
     from revenue import mrr
     from segments.services import list_sizes_record
@@ -33,4 +41,6 @@ def steps() -> list[Step]:
         Step("expired current values", lambda as_of: metrics.current_values_expire(as_of=as_of), (DAILY,)),
         Step("revenue trend", lambda as_of: metrics.revenue_trend_refresh(as_of=as_of), (DAILY,)),
         Step("list sizes", lambda as_of: list_sizes_record(as_of=as_of), (DAILY,)),
+        # Rules fire on the values of now: a backfill of older days does not evaluate them.
+        Step("alert rules", lambda as_of: rules_evaluate() if as_of >= _yesterday() else {}, BOTH),
     ]

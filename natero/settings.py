@@ -89,6 +89,8 @@ INSTALLED_APPS = [
     "revenue",
     "integrations",
     "tasks",
+    "playbooks",
+    "alerts",
 ]
 
 MIDDLEWARE = [
@@ -227,6 +229,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ANYMAIL = {key.removeprefix("ANYMAIL_"): value for key, value in os.environ.items() if key.startswith("ANYMAIL_")}
 # Deliveries through the outbox (core/outbox.py) are retried with backoff this many times, then kept as failed.
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
+# Alert rules run after every pipeline run, on "Run now", and every this many minutes in between.
+ALERTS_EVALUATE_EVERY_MINUTES = env_int("ALERTS_EVALUATE_EVERY_MINUTES", 15)
 
 # Internationalisation -----------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

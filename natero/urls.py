@@ -44,6 +44,8 @@ urlpatterns = [
     path("lists/", include("segments.urls")),
     path("", include("team.urls")),
     path("", include("tasks.urls")),
+    path("", include("playbooks.urls")),
+    path("", include("alerts.urls")),
 ]
 
 handler403 = "core.views.permission_denied"

@@ -712,3 +712,65 @@ def reasons_for_resolved(root: RGroup, *, entity: str, pk: int, as_of: datetime.
     if holds(root) is not False:
         collect(root)
     return reasons
+
+
+# Reasons for many rows at once (alerts fire for thousands of accounts per rule) ---------------------------------
+
+
+def leaf_annotations(root: RGroup, *, entity: str, as_of: datetime.date) -> tuple[list[RLeaf], dict[str, Expression]]:
+    """Every condition's truth (`m<i>`) and values (`v<i>_<j>`) as annotations, to read for many rows in one query."""
+    compiler = Compiler(entity=entity, as_of=as_of)
+    nodes = leaves(root)
+    annotations: dict[str, Expression] = {}
+    for index, node in enumerate(nodes):
+        annotations[f"m{index}"] = Case(
+            When(compiler.q(node), then=Value(True)), default=Value(False), output_field=BooleanField()
+        )
+        for j, expr in enumerate(_leaf_values(compiler, node)):
+            annotations[f"v{index}_{j}"] = expr
+    return nodes, annotations
+
+
+def _value_count(node: RLeaf) -> int:
+    return 2 if isinstance(node, RCompare) else 1
+
+
+def reasons_from_row(root: RGroup, nodes: list[RLeaf], row: dict, *, as_of: datetime.date) -> list[str]:
+    """The reasons (as `reasons_for_resolved` words them) from a row annotated with `leaf_annotations`."""
+    truth = {id(node): bool(row[f"m{index}"]) for index, node in enumerate(nodes)}
+    positions = {id(node): index for index, node in enumerate(nodes)}
+
+    def holds(node: RGroup | RLeaf) -> bool | None:
+        if isinstance(node, RGroup):
+            results = [r for r in (holds(child) for child in node.children) if r is not None]
+            if not results:
+                return None
+            return any(results) if node.match == "any" else all(results)
+        return truth[id(node)]
+
+    reasons: list[str] = []
+
+    def collect(node: RGroup | RLeaf) -> None:
+        if isinstance(node, RGroup):
+            for child in node.children:
+                if holds(child):
+                    collect(child)
+            return
+        index = positions[id(node)]
+        reasons.append(_reason(node, [row[f"v{index}_{j}"] for j in range(_value_count(node))], as_of))
+
+    if holds(root) is not False:
+        collect(root)
+    return reasons
+
+
+def conditions_report(root: RGroup, nodes: list[RLeaf], row: dict, *, as_of: datetime.date) -> list[dict]:
+    """Each condition with whether it holds for the row and its values in words: [{"condition", "holds",
+    "value"}], from a row annotated with `leaf_annotations` (why an account does not match)."""
+    report = []
+    for index, node in enumerate(nodes):
+        values = [row[f"v{index}_{j}"] for j in range(_value_count(node))]
+        report.append(
+            {"condition": describe(node), "holds": bool(row[f"m{index}"]), "value": _reason(node, values, as_of)}
+        )
+    return report

@@ -96,6 +96,7 @@ def test_a_run_records_every_step_with_rows_and_duration(accounts):
         "expired current values",
         "revenue trend",
         "list sizes",
+        "alert rules",
     ]
     assert all(s.status == PipelineRunStatus.SUCCEEDED and s.duration_seconds >= 0 for s in steps)
     assert steps[4].detail["csm_score"] == 3

@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+
+
+class AlertsConfig(AppConfig):
+    name = "alerts"
+    verbose_name = "Alerts"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from accounts.panels import register_account_panel
+        from alerts.examples import examples_install_after_migrate
+        from alerts.services import task_changed
+        from core.navigation import NavItem, register
+        from tasks.services import on_task_change
+
+        register(NavItem(key="alerts", label="Alerts", url_name="alerts:list", order=25))
+        register_account_panel("alerts", "Alerts", "alerts/account_panel.html", order=14)
+        on_task_change(task_changed)
+        post_migrate.connect(examples_install_after_migrate, sender=self, dispatch_uid="alerts_examples")

@@ -1,0 +1,148 @@
+"""Example alert rules and playbooks installed with the product (inactive until a member turns them on)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from alerts.models import AlertRule, AlertType
+from playbooks.models import Playbook
+from playbooks.services import ItemSpec, playbook_save
+from segments.fields import Entity, catalogue_load
+
+HEALTH_METRIC_KEYS = ("health_score",)
+
+
+def _doc(*children: dict) -> dict:
+    return {"version": 1, "root": {"type": "group", "match": "all", "children": list(children)}}
+
+
+def _examples(catalogue) -> list[dict[str, Any]]:
+    examples = [
+        {
+            "key": "renewal_60",
+            "name": "Renewal in 60 days",
+            "type": "Renewal",
+            "description": "The account renews within the next 60 days: prepare the renewal.",
+            "conditions": _doc(
+                {"type": "date", "field": "renewal_date", "op": "within", "window": {"kind": "next_days", "days": 60}}
+            ),
+            "retrigger": 300,
+            "playbook": (
+                "Renewal preparation",
+                [
+                    ("Review usage and health", 0),
+                    ("Call the sponsor about the renewal", 7),
+                    ("Send the renewal quote", 14),
+                ],
+            ),
+        },
+        {
+            "key": "usage_down_30",
+            "name": "Usage down 30 % month over month",
+            "type": "Churn",
+            "description": "Session time in the last 30 days is at least 30 % below the 30 days before.",
+            "conditions": _doc(
+                {
+                    "type": "metric_trend",
+                    "metric": "session_time",
+                    "aggregation": "sum",
+                    "window": {"kind": "last_days", "days": 30},
+                    "direction": "below",
+                    "percent": 30,
+                }
+            ),
+            "retrigger": 30,
+            "playbook": (
+                "Usage recovery",
+                [("Find out which modules dropped", 1), ("Call the main users", 3), ("Offer a training session", 7)],
+            ),
+        },
+        {
+            "key": "no_interaction_45",
+            "name": "No interaction in 45 days",
+            "type": "Engagement",
+            "description": "Nobody on the team has logged an interaction with the account for 45 days.",
+            "conditions": _doc(
+                {
+                    "type": "metric",
+                    "metric": "interactions",
+                    "aggregation": "sum",
+                    "window": {"kind": "last_days", "days": 45},
+                    "op": "is",
+                    "value": 0,
+                }
+            ),
+            "retrigger": 45,
+            "playbook": ("Re-engage", [("Check in with the sponsor", 2), ("Plan a business review", 10)]),
+        },
+    ]
+    health = next((key for key in HEALTH_METRIC_KEYS if key in catalogue.metrics), None)
+    if health:
+        examples.append(
+            {
+                "key": "health_red",
+                "name": "Health score red",
+                "type": "Churn",
+                "description": "The account's health score is in the red band (below 40).",
+                "conditions": _doc(
+                    {
+                        "type": "metric",
+                        "metric": health,
+                        "aggregation": "latest",
+                        "window": {"kind": "last_days", "days": 1},
+                        "op": "lt",
+                        "value": 40,
+                    }
+                ),
+                "retrigger": 14,
+                "playbook": (
+                    "Health recovery",
+                    [("Read the health breakdown", 0), ("Agree a recovery plan with the sponsor", 5)],
+                ),
+            }
+        )
+    return examples
+
+
+@transaction.atomic
+def examples_install() -> int:
+    """Create the example rules and playbooks that do not exist yet (never overwrites edits); answers how many
+    rules were created."""
+    from alerts.services import alert_type_for, alert_types_install
+
+    alert_types_install()
+    catalogue = catalogue_load(entity=Entity.ACCOUNT)
+    created = 0
+    for example in _examples(catalogue):
+        if AlertRule.objects.filter(example_key=example["key"]).exists():
+            continue
+        name, items = example["playbook"]
+        playbook = Playbook.objects.filter(example_key=example["key"]).first()
+        if playbook is None:
+            playbook = Playbook(name=name, example_key=example["key"], description=example["description"])
+            if Playbook.objects.filter(name=name).exists():
+                playbook.name = f"{name} (example)"
+            playbook_save(playbook=playbook, items=[ItemSpec(title, days) for title, days in items])
+        AlertRule.objects.create(
+            example_key=example["key"],
+            name=example["name"],
+            type=alert_type_for(example["type"])
+            if not AlertType.objects.filter(name=example["type"]).exists()
+            else AlertType.objects.get(name=example["type"]),
+            description=example["description"],
+            conditions=example["conditions"],
+            playbook=playbook,
+            retrigger_delay_days=example["retrigger"],
+            auto_generate_task=False,
+            is_active=False,
+        )
+        created += 1
+    return created
+
+
+def examples_install_after_migrate(**kwargs: Any) -> None:
+    if kwargs.get("using", "default") != "default":
+        return
+    examples_install()
