@@ -14,5 +14,5 @@ class PlaybooksConfig(AppConfig):
             "Playbooks",
             "playbooks/account_panel.html",
             order=16,
-            allowed=lambda user: user.has_team_perm(TeamPermission.UPDATE_ACCOUNTS),
+            allowed=lambda user: user is not None and user.has_team_perm(TeamPermission.UPDATE_ACCOUNTS),
         )
