@@ -115,3 +115,36 @@ def sort_expression(sort: str, columns: list[ListColumn], *, entity: str, as_of:
     expr = F("name") if column is None or key == "field:name" else column.expression(compiler)
     order = expr.desc(nulls_last=True) if descending else expr.asc(nulls_last=True)
     return [order, F("id").asc()]
+
+
+def condition_metric_keys(conditions: object) -> list[str]:
+    """The metrics a list's conditions use, in the order they appear (each once)."""
+    found: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if node.get("type") in ("metric", "metric_compare", "metric_trend"):
+                for name in ("metric", "other"):
+                    key = node.get(name)
+                    if isinstance(key, str) and key and key not in found:
+                        found.append(key)
+            for child in node.get("children") or []:
+                walk(child)
+            if "root" in node:
+                walk(node["root"])
+
+    walk(conditions)
+    return found
+
+
+def list_columns(
+    keys: list[str], conditions: object, catalogue: Catalogue, as_of: datetime.date
+) -> tuple[list[ListColumn], list[str]]:
+    """A list's columns: the chosen ones, then a column for each metric its conditions use that is not chosen
+    already (so a list of "usage down" shows the usage), each column once."""
+    wanted: list[str] = []
+    for key in [*keys, *[f"metric:{k}" for k in condition_metric_keys(conditions)]]:
+        if key not in wanted:
+            wanted.append(key)
+    columns, missing = chosen_columns(wanted, catalogue, as_of)
+    return columns, [key for key in missing if key in keys]

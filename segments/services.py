@@ -94,11 +94,14 @@ def _last_days(days: int) -> dict:
     return {"kind": "last_days", "days": days}
 
 
+# Example lists hold live accounts only: a churned account is not up for renewal, onboarding or falling usage.
+LIVE_ONLY: dict[str, Any] = {"type": "date", "field": "churned_on", "op": "is_empty"}
+
 EXAMPLES: list[dict[str, Any]] = [
     {
         "example_key": "renewal_90",
         "name": "Renewal in the next 90 days",
-        "description": "Accounts whose renewal date falls between today and 90 days from now.",
+        "description": "Live (not churned) accounts whose renewal date falls between today and 90 days from now.",
         "columns": ["field:account_id", "field:tier", "field:stage", "field:renewal_date"],
         "sort": "field:renewal_date",
         "conditions": {
@@ -107,12 +110,13 @@ EXAMPLES: list[dict[str, Any]] = [
                 "type": "group",
                 "match": "all",
                 "children": [
+                    LIVE_ONLY,
                     {
                         "type": "date",
                         "field": "renewal_date",
                         "op": "within",
                         "window": {"kind": "next_days", "days": 90},
-                    }
+                    },
                 ],
             },
         },
@@ -145,7 +149,7 @@ EXAMPLES: list[dict[str, Any]] = [
     {
         "example_key": "usage_down_30",
         "name": "Usage down 30 % month over month",
-        "description": "Session time in the last 30 days at least 30 % below the 30 days before.",
+        "description": "Live accounts with session time in the last 30 days at least 30 % below the 30 days before.",
         "columns": ["field:account_id", "field:tier", "field:stage", "metric:session_time"],
         "sort": "field:name",
         "conditions": {
@@ -154,6 +158,7 @@ EXAMPLES: list[dict[str, Any]] = [
                 "type": "group",
                 "match": "all",
                 "children": [
+                    LIVE_ONLY,
                     {
                         "type": "metric_trend",
                         "metric": "session_time",
@@ -161,7 +166,7 @@ EXAMPLES: list[dict[str, Any]] = [
                         "window": _last_days(30),
                         "direction": "below",
                         "percent": 30,
-                    }
+                    },
                 ],
             },
         },
@@ -169,7 +174,7 @@ EXAMPLES: list[dict[str, Any]] = [
     {
         "example_key": "onboarding_60",
         "name": "Onboarding for more than 60 days",
-        "description": "Accounts still in the Onboarding stage that joined more than 60 days ago.",
+        "description": "Live accounts still in the Onboarding stage that joined more than 60 days ago.",
         "columns": ["field:account_id", "field:tier", "field:join_date"],
         "sort": "field:join_date",
         "conditions": {
@@ -178,6 +183,7 @@ EXAMPLES: list[dict[str, Any]] = [
                 "type": "group",
                 "match": "all",
                 "children": [
+                    LIVE_ONLY,
                     {"type": "attribute", "field": "stage", "op": "is", "value": "Onboarding"},
                     {"type": "date", "field": "join_date", "op": "more_than_days_ago", "days": 60},
                 ],

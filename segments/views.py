@@ -23,7 +23,7 @@ from core.forms import apply_errors
 from core.htmx import render_page
 from core.params import query_date
 from segments import selectors, services
-from segments.columns import DEFAULT_COLUMNS, annotate_columns, chosen_columns, sort_expression
+from segments.columns import DEFAULT_COLUMNS, annotate_columns, list_columns, sort_expression
 from segments.fields import Entity, catalogue_load
 from segments.forms import (
     SegmentForm,
@@ -201,7 +201,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     segment = selectors.segment_for(request.user, pk)
     as_of = _as_of(request)
     catalogue = catalogue_load(entity=segment.entity)
-    columns, missing = chosen_columns(segment.columns, catalogue, as_of)
+    columns, missing = list_columns(segment.columns, segment.conditions, catalogue, as_of)
     sort = request.GET.get("sort") or segment.sort or "field:name"
     context: dict[str, Any] = {
         "segment": segment,
@@ -256,7 +256,9 @@ def export(request: HttpRequest, pk: int) -> HttpResponse:
     segment = selectors.segment_for(request.user, pk)
     as_of = _as_of(request)
     catalogue = catalogue_load(entity=segment.entity)
-    columns, _ = chosen_columns(segment.columns, catalogue, as_of)
+    columns, _ = list_columns(segment.columns, segment.conditions, catalogue, as_of)
+    # The id and the name lead every row: a chosen id or name column is not written a second time.
+    columns = [c for c in columns if c.key not in ("field:name", "field:account_id", "field:user_id")]
     try:
         qs = selectors.conditions_queryset(
             user=request.user, data=segment.conditions, entity=segment.entity, as_of=as_of, catalogue=catalogue
