@@ -15,7 +15,7 @@ from segments.selectors import conditions_queryset
 from segments.services import examples_install, segment_save
 from tests.segments.conftest import AS_OF, attr, doc, last
 
-migration = importlib.import_module("segments.migrations.0004_example_lists_live_accounts_only")
+migration = importlib.import_module("segments.migrations.0005_example_lists_live_accounts_only")
 
 
 def _names(key: str) -> set[str]:

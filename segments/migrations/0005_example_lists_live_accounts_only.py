@@ -45,6 +45,6 @@ def include_churned_again(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("segments", "0003_drop_metric_value_covering_index")]
+    dependencies = [("segments", "0004_pipeline_errors")]
 
     operations = [migrations.RunPython(live_only, include_churned_again)]
