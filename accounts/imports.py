@@ -34,6 +34,8 @@ from accounts.models import ImportJob, ImportStatus
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_STORED_ERRORS = 1000
+# An error message names at most this many unknown columns (a file may have 100,000 of them).
+MAX_NAMED_COLUMNS = 10
 PREVIEW_ROWS = 10
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _SURROGATES = re.compile("[\udc80-\udcff]")
@@ -226,19 +228,26 @@ def read_rows(data: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
     return [h.strip().lower() for h in header], rows
 
 
+def _clip(text: str, length: int = 60) -> str:
+    """A column name as a message quotes it: at most `length` characters."""
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
 def check_file(target: ImportTarget, data: bytes, *, progress: Callable[[int, int], None] | None = None) -> CheckResult:
     """Check every row of the file against the target; nothing is written."""
     header, raw_rows = read_rows(data)
     columns = {c.name: c for c in target.columns()}
     unknown = [h for h in header if h not in columns]
     if unknown:
+        shown = ", ".join(repr(_clip(u)) for u in unknown[:MAX_NAMED_COLUMNS])
+        more = f" and {len(unknown) - MAX_NAMED_COLUMNS:,} more" if len(unknown) > MAX_NAMED_COLUMNS else ""
         raise FileInvalid(
-            f"Line 1: unknown column{'s' if len(unknown) > 1 else ''} {', '.join(repr(u) for u in unknown)}. "
+            f"Line 1: unknown column{'s' if len(unknown) > 1 else ''} {shown}{more}. "
             f"Known columns: {', '.join(columns)}. Download the template for the exact names."
         )
     doubled = [name for name, n in Counter(header).items() if n > 1]
     if doubled:
-        raise FileInvalid(f"Line 1: the column {doubled[0]!r} appears more than once.")
+        raise FileInvalid(f"Line 1: the column {_clip(doubled[0])!r} appears more than once.")
     missing = [c.name for c in columns.values() if c.required and c.name not in header]
     if missing:
         raise FileInvalid(
@@ -345,6 +354,15 @@ def _store_errors(job: ImportJob, result: CheckResult) -> None:
     job.errors = [e.as_dict() for e in result.errors[:MAX_STORED_ERRORS]]
 
 
+def _job_failed(job: ImportJob, message: str) -> ImportJob:
+    """Mark a job failed with what is wrong with its file, so it never stays "validating" or "importing"."""
+    job.file_error = message
+    job.status = ImportStatus.FAILED
+    job.finished_at = timezone.now()
+    job.save()
+    return job
+
+
 def import_check(*, job: ImportJob) -> ImportJob:
     """Check the job's file and store the preview (valid count, per-row errors, sample rows). Writes nothing
     else."""
@@ -354,11 +372,10 @@ def import_check(*, job: ImportJob) -> ImportJob:
             data = handle.read()
         result = check_file(target, data, progress=_reporter(job, 1.0, 0.0) if job.background else None)
     except FileInvalid as exc:
-        job.file_error = str(exc)
-        job.status = ImportStatus.FAILED
-        job.finished_at = timezone.now()
-        job.save()
-        return job
+        return _job_failed(job, str(exc))
+    except Exception:
+        _job_failed(job, "The file could not be checked because of an unexpected error; it was logged.")
+        raise
     _store_errors(job, result)
     job.preview_rows = result.preview
     job.status = ImportStatus.PREVIEW
@@ -376,11 +393,10 @@ def import_commit(*, job: ImportJob) -> ImportJob:
     try:
         result = check_file(target, data, progress=report)
     except FileInvalid as exc:
-        job.file_error = str(exc)
-        job.status = ImportStatus.FAILED
-        job.finished_at = timezone.now()
-        job.save()
-        return job
+        return _job_failed(job, str(exc))
+    except Exception:
+        _job_failed(job, "The file could not be checked because of an unexpected error; it was logged.")
+        raise
     counts: Counter[str] = Counter()
     write_errors: list[RowError] = []
     with transaction.atomic():

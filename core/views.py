@@ -6,6 +6,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from core.health import health_report
+from core.params import API_PREFIXES
 
 
 @require_GET
@@ -35,6 +36,6 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     """The 400 page: says what in the request could not be used (a query parameter, a malformed body); API paths
     get the same message as JSON."""
     message = str(exception) if isinstance(exception, BadRequest) and str(exception) else ""
-    if request.path.startswith(("/api/", "/v1/", "/webhooks/")):
+    if request.path.startswith(API_PREFIXES):
         return JsonResponse({"detail": message or "Bad request."}, status=400)
     return render(request, "400.html", {"message": message}, status=400)

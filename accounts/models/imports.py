@@ -38,7 +38,7 @@ class ImportJob(TimeStampedModel):
     updated_count = models.PositiveIntegerField(default=0)
     unchanged_count = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)
-    file_error = models.CharField(max_length=500, blank=True)
+    file_error = models.TextField(blank=True)
     preview_rows = models.JSONField(default=list, blank=True)
     background = models.BooleanField(default=False)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandler
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from accounts import forms
-from accounts.imports import import_run_commit, import_start, progress_of, target_for, targets
+from accounts.imports import MAX_FILE_BYTES, import_run_commit, import_start, progress_of, target_for, targets
 from accounts.models import ImportJob
 from core.htmx import is_partial_request
+from core.params import query_text
 from team.decorators import team_permission_required
 from team.models import TeamPermission
 
@@ -24,17 +27,69 @@ def _require_all_accounts(request: HttpRequest) -> None:
         raise PermissionDenied("Importing needs a role that can view all accounts and update them.")
 
 
+class _CappedUpload(TemporaryFileUploadHandler):
+    """Streams an upload to a temporary file and stops reading once it passes MAX_FILE_BYTES, so an oversize file
+    is refused without being held in memory or written out whole."""
+
+    def __init__(self, request: HttpRequest | None = None) -> None:
+        super().__init__(request)
+        self.received = 0
+        self.too_large = False
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
+        self.received += len(raw_data)
+        if self.received > MAX_FILE_BYTES:
+            self.too_large = True
+            raise StopUpload(connection_reset=True)
+        return super().receive_data_chunk(raw_data, start)
+
+
+TOO_LARGE = f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB: split it in parts."
+
+
+@csrf_exempt  # the upload handler must be set before the CSRF check reads the body; csrf_protect checks it after
 @team_permission_required(UPDATE)
 def import_upload(request: HttpRequest) -> HttpResponse:
-    """Pick what to import, download the template, upload a CSV; recent imports below."""
+    """Pick what to import, download the template, upload a CSV; recent imports below.
+
+    An oversize upload is refused before its body is read (by its Content-Length) or while it streams in."""
     _require_all_accounts(request)
-    choices = [(t.key, t.label) for t in targets()]
-    form = forms.ImportUploadForm(
-        request.POST or None,
-        request.FILES or None,
-        targets=choices,
-        initial={"target": request.GET.get("target", "accounts")},
+    capped = _CappedUpload(request)
+    if request.method == "POST":
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        # The multipart envelope adds a little to the file itself.
+        if length > MAX_FILE_BYTES + 64 * 1024:
+            return _upload_page(request, _upload_form(request, bound=False), too_large=True)
+        request.upload_handlers = [capped]
+    return _import_upload(request, capped)
+
+
+def _upload_form(request: HttpRequest, *, bound: bool = True) -> forms.ImportUploadForm:
+    return forms.ImportUploadForm(
+        (request.POST or None) if bound else None,
+        (request.FILES or None) if bound else None,
+        targets=[(t.key, t.label) for t in targets()],
+        initial={"target": query_text(request.GET, "target", "accounts", max_length=40)},
     )
+
+
+def _upload_page(request: HttpRequest, form: forms.ImportUploadForm, *, too_large: bool = False) -> HttpResponse:
+    if too_large:
+        form.errors  # noqa: B018  (an unbound form gets its empty error list here, so an error can be added)
+        form.add_error("file" if form.is_bound else None, TOO_LARGE)
+    recent = ImportJob.objects.select_related("uploaded_by")[:20]
+    context = {"form": form, "targets": targets(), "recent": recent}
+    return render(request, "accounts/import_upload.html", context, status=413 if too_large else 200)
+
+
+@csrf_protect
+def _import_upload(request: HttpRequest, capped: _CappedUpload) -> HttpResponse:
+    form = _upload_form(request)
+    if request.method == "POST" and capped.too_large:
+        return _upload_page(request, form, too_large=True)
     if request.method == "POST" and form.is_valid():
         target = target_for(form.cleaned_data["target"])
         upload = form.cleaned_data["file"]
@@ -44,8 +99,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             form.add_error("file", exc.messages)
         else:
             return redirect("accounts:import_detail", pk=job.pk)
-    recent = ImportJob.objects.select_related("uploaded_by")[:20]
-    return render(request, "accounts/import_upload.html", {"form": form, "targets": targets(), "recent": recent})
+    return _upload_page(request, form)
 
 
 @team_permission_required(UPDATE)
