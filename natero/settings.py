@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "anymail",
+    # Listed so the API docs page serves Swagger UI from our static files (not a CDN the CSP would refuse).
+    "ninja",
     "core",
     "team",
     "accounts",
@@ -95,6 +97,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "natero.headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -124,6 +127,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.navigation",
+                "natero.headers.csp_nonce",
             ],
             # as_date, as_datetime, as_number, as_money, as_value in every template without a {% load %}.
             "builtins": ["core.formatting"],

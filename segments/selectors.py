@@ -177,23 +177,27 @@ def size_history(segment: Segment) -> list[ListSizeHistory]:
     return list(segment.size_history.order_by("-date")[:730])[::-1]
 
 
-def size_chart(segment: Segment) -> str:
-    """The list's size over time as an HTML plotly figure (plotly.js comes from the page), or "" without data."""
+def size_chart(segment: Segment) -> dict | None:
+    """The list's size over time as a plotly figure (a dict for components/chart.html), or None without data."""
     history = [row for row in size_history(segment) if row.size is not None]
     if not history:
-        return ""
-    import plotly.graph_objects as go
-
-    figure = go.Figure(
-        go.Scatter(
-            x=[row.date for row in history],
-            y=[row.size for row in history],
-            mode="lines+markers" if len(history) < 60 else "lines",
-            name="Size",
-            line={"color": "#1f6f8b"},
-        )
-    )
-    figure.update_layout(
-        height=260, margin={"l": 40, "r": 10, "t": 10, "b": 30}, yaxis={"rangemode": "tozero", "title": None}
-    )
-    return figure.to_html(full_html=False, include_plotlyjs=False, config={"displayModeBar": False})
+        return None
+    return {
+        "data": [
+            {
+                "type": "scatter",
+                "x": [row.date.isoformat() for row in history],
+                "y": [row.size for row in history],
+                "mode": "lines+markers" if len(history) < 60 else "lines",
+                "name": "Size",
+                "line": {"color": "#1f6f8b"},
+            }
+        ],
+        "layout": {
+            "height": 260,
+            "margin": {"l": 40, "r": 10, "t": 10, "b": 30},
+            "xaxis": {"type": "date"},
+            "yaxis": {"rangemode": "tozero"},
+        },
+        "config": {"displayModeBar": False},
+    }

@@ -24,7 +24,8 @@ def log_in(page: Page, base: str, email: str) -> None:
 def settle(page: Page) -> None:
     """Wait until htmx has no request in flight and has swapped and processed what came back."""
     page.wait_for_timeout(50)
-    page.wait_for_function("!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')")
+    busy = ".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added"
+    page.wait_for_function(f"() => !document.querySelector('{busy}')")
 
 
 def redraw(page: Page, action) -> None:
