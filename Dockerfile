@@ -12,5 +12,5 @@ RUN SECRET_KEY=build-only python manage.py collectstatic --noinput -i datasets -
 RUN useradd --create-home natero && mkdir -p /data && chown natero /data
 USER natero
 EXPOSE 8000
-CMD ["gunicorn", "natero.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--no-control-socket", \
-     "--access-logfile", "-"]
+# gunicorn.conf.py: bind, workers, and an access log that writes API keys in URLs as [redacted].
+CMD ["gunicorn", "natero.wsgi:application", "-c", "gunicorn.conf.py"]

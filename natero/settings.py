@@ -292,11 +292,20 @@ INGEST_MAX_DECOMPRESSED_BYTES = env_int("INGEST_MAX_DECOMPRESSED_BYTES", 10 * 10
 INGEST_MAX_BATCH = env_int("INGEST_MAX_BATCH", 5000)
 
 # Logging --------------------------------------------------------------------------------------------------------
+# API keys in URLs (the Event API's path, `?api_key=`) are written as [redacted]: the filter sits on the loggers
+# that log request paths (so every handler, a test's capture included, sees the redacted text) and on the handler.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"redact_keys": {"()": "natero.logs.RedactKeysFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_keys"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False, "filters": ["redact_keys"]},
+        "django.request": {"filters": ["redact_keys"]},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False, "filters": ["redact_keys"]},
+        "django.security": {"filters": ["redact_keys"]},
+    },
 }
