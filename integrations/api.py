@@ -22,7 +22,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern
-from ninja import NinjaAPI, Query, Router
+from ninja import Query, Router
 from ninja.errors import AuthenticationError, HttpError
 from pydantic import BaseModel, ValidationError
 
@@ -44,6 +44,7 @@ from accounts.models import (
 )
 from integrations import ingest, schemas, selectors, services
 from integrations.models import Source, SourceKind
+from integrations.openapi import NateroAPI
 from metrics.jobs import custom_history_refresh_later
 from revenue import services as revenue_services
 from revenue.models import ExchangeRate, Invoice, InvoiceLineItem, Subscription, SubscriptionLineItem
@@ -166,7 +167,7 @@ def _unauthorized(message: str = "A valid API key is required.") -> JsonResponse
     return response
 
 
-api = NinjaAPI(
+api = NateroAPI(
     title="Natero API",
     version="2.0",
     description="Event API, Segment-compatible tracking API and Account API v2. See docs/api.md.",
