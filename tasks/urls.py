@@ -8,6 +8,7 @@ urlpatterns = [
     path("tasks/", views.task_list, name="list"),
     path("tasks/mine/", views.my_tasks, name="mine"),
     path("tasks/bulk/", views.bulk, name="bulk"),
+    path("tasks/reports/", views.task_reports, name="reports"),
     path("tasks/<int:pk>/", views.task_detail, name="detail"),
     path("tasks/<int:pk>/close/", views.task_close, name="close"),
     path("tasks/<int:pk>/reopen/", views.task_reopen, name="reopen"),

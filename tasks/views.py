@@ -332,3 +332,33 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Your notification settings are saved.")
         return redirect("tasks:notification_settings")
     return render(request, "tasks/notification_settings.html", {"form": form})
+
+
+@login_required
+def task_reports(request: HttpRequest) -> HttpResponse:
+    """Completion, on-time rate, time to close and outcomes per CSM and per source over a chosen period."""
+    import datetime
+
+    from tasks.reports import task_report
+
+    today = timezone.localdate()
+
+    def day(name: str, default: datetime.date) -> datetime.date:
+        try:
+            return datetime.date.fromisoformat(request.GET.get(name, ""))
+        except ValueError:
+            return default
+
+    start = day("start", today - datetime.timedelta(days=29))
+    end = day("end", today)
+    error = ""
+    if start > end:
+        error = "The period starts after it ends: showing the last 30 days."
+        start, end = today - datetime.timedelta(days=29), today
+    context = {
+        "start": start,
+        "end": end,
+        "error": error,
+        "report": task_report(user=request.user, start=start, end=end),
+    }
+    return render(request, "tasks/task_reports.html", context)
