@@ -2,7 +2,10 @@
 
 Each built-in metric is a SQL query answering rows with columns named `account_id` and `value` for one day.
 This app defines the metrics that come from accounts, usage and revenue; a higher app (health scores) registers
-its own in AppConfig.ready().
+its own in AppConfig.ready(): fixed ones with `register_builtin`, and ones that depend on its configuration (one per
+health component) with `register_builtin_provider`, a function answering them when asked. Metrics of a stage from
+OWN_STEP_STAGE on are written by their app's own pipeline step (after it computed what they read), not by the metric
+values step.
 """
 
 from __future__ import annotations
@@ -29,17 +32,34 @@ class BuiltinMetric:
     stage: int = 10
 
 
+OWN_STEP_STAGE = 100
+
 _builtins: dict[str, BuiltinMetric] = {}
+_providers: list[Callable[[], list[BuiltinMetric]]] = []
 
 
 def register_builtin(metric: BuiltinMetric) -> None:
     _builtins[metric.key] = metric
 
 
+def register_builtin_provider(provider: Callable[[], list[BuiltinMetric]]) -> None:
+    """Add a function answering built-in metrics that depend on stored configuration (it may read the database)."""
+    if provider not in _providers:
+        _providers.append(provider)
+
+
+def _all() -> dict[str, BuiltinMetric]:
+    found = dict(_builtins)
+    for provider in _providers:
+        for metric in provider():
+            found.setdefault(metric.key, metric)
+    return found
+
+
 def builtins(stage: int | None = None) -> list[BuiltinMetric]:
-    items = sorted(_builtins.values(), key=lambda m: (m.stage, m.key))
+    items = sorted(_all().values(), key=lambda m: (m.stage, m.key))
     return [m for m in items if stage is None or m.stage == stage]
 
 
 def builtin(key: str) -> BuiltinMetric | None:
-    return _builtins.get(key)
+    return _builtins.get(key) or _all().get(key)

@@ -17,14 +17,19 @@ from core.pipeline import each_object
 from core.sql import date_param, day_bounds, statistics_refresh, statistics_refresh_if_stale
 from metrics import formula
 from metrics.models import TREND_POINTS, Metric, MetricKind
-from metrics.registry import builtins
+from metrics.registry import OWN_STEP_STAGE, builtins
 from metrics.selectors import trend_points
 from usage.models import CustomMetricValue
 
 
 def catalogue_sync() -> int:
-    """Create or update the Metric rows of every registered built-in metric; returns how many exist."""
-    for spec in builtins():
+    """Create or update the Metric rows of every registered built-in metric, and mark deleted the built-in rows no
+    longer registered (a health component that was removed); returns how many exist."""
+    specs = builtins()
+    Metric.objects.filter(kind=MetricKind.BUILTIN, deleted_at=None).exclude(key__in=[s.key for s in specs]).update(
+        deleted_at=timezone.now()
+    )
+    for spec in specs:
         Metric.objects.update_or_create(
             key=spec.key,
             defaults={
@@ -37,7 +42,7 @@ def catalogue_sync() -> int:
                 "deleted_at": None,
             },
         )
-    return len(builtins())
+    return len(specs)
 
 
 def _replace_day(metric_id: int, day: datetime.date, select_sql: str, params: list) -> int:
@@ -58,9 +63,9 @@ def _replace_day(metric_id: int, day: datetime.date, select_sql: str, params: li
 
 @transaction.atomic
 def metric_values_compute(*, as_of: datetime.date, stage: int | None = None) -> dict[str, int]:
-    """Store the day's value of every built-in metric (of one `stage`, or all) for every account; a metric that
-    fails is skipped and says why (`each_object`)."""
-    specs = builtins(stage)
+    """Store the day's value of every built-in metric (of one `stage`, or all those before OWN_STEP_STAGE, which
+    their own pipeline step writes) for every account; a metric that fails is skipped and says why (`each_object`)."""
+    specs = [spec for spec in builtins(stage) if stage is not None or spec.stage < OWN_STEP_STAGE]
     rows = {m.key: m for m in Metric.objects.filter(kind=MetricKind.BUILTIN)}
     if any(spec.key not in rows for spec in specs):
         catalogue_sync()

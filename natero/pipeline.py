@@ -3,7 +3,8 @@
 Hourly: today's sessions, roll-ups and metric values so far. Daily, for the day that just ended: sessions and
 roll-ups, activity ranks, renewal dates and MRR movements, then metric values (built-in, then computed) and the
 current values pages read (dropping those the closed day no longer has) and the account list's revenue trend,
-then the size of every list, then the alert rules. Later stages (health scores) append here.
+then the size of every list, then the alert rules. Health scores come after the computed metrics they may read
+and before the current values, so lists and alert rules see the day's scores.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ def _yesterday():
 
 def steps() -> list[Step]:
     from alerts.evaluation import rules_evaluate
+    from healthscore import services as health
     from metrics import services as metrics
     from revenue import mrr
     from segments.services import list_sizes_record
@@ -36,6 +38,7 @@ def steps() -> list[Step]:
         Step("metric values", lambda as_of: metrics.metric_values_compute(as_of=as_of), BOTH),
         Step("custom metrics", lambda as_of: metrics.custom_values_compute(as_of=as_of), BOTH),
         Step("computed metrics", lambda as_of: metrics.computed_values_compute(as_of=as_of), BOTH),
+        Step("health scores", lambda as_of: health.health_scores_compute(as_of=as_of), (DAILY,)),
         Step("metric statistics", lambda as_of: metrics.metric_statistics_refresh(as_of=as_of), BOTH),
         Step("current values", lambda as_of: metrics.current_values_refresh(as_of=as_of), BOTH),
         Step("expired current values", lambda as_of: metrics.current_values_expire(as_of=as_of), (DAILY,)),

@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "tasks",
     "playbooks",
     "alerts",
+    "healthscore",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,451 @@
+"""Services of health scores: the daily scoring step of the pipeline, backfills, and the Default configuration.
+
+Scoring is set-based: per configuration, one INSERT ... SELECT computes every criterion's value and score, every
+component's score and the total for all the accounts the configuration takes, following the formulas of
+`healthscore.scoring` exactly (halves round up, on exact decimals on PostgreSQL). A configuration whose list is broken
+is skipped (its accounts go to the next configuration that takes them, or the Default) and says why; a criterion
+whose metric or dimension is gone is left out (no value) and the configuration says so; the others score on.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+from accounts.models import CustomDimension, DimensionType
+from core.sql import date_param, statistics_refresh_if_stale
+from healthscore import defaults
+from healthscore.models import (
+    CriterionSource,
+    HealthComponent,
+    HealthConfiguration,
+    HealthConfigurationVersion,
+    HealthCriterion,
+    HealthSettings,
+)
+from metrics.models import Metric, TimeAggregation
+from metrics.registry import OWN_STEP_STAGE
+
+logger = logging.getLogger(__name__)
+
+# Stage of the metrics registry for metrics this app writes itself, after scoring (see metrics.registry).
+HEALTH_STAGE = OWN_STEP_STAGE
+
+
+def settings_get() -> HealthSettings:
+    """The band cut-offs (created with the defaults 30 / 70 on first use)."""
+    settings, _ = HealthSettings.objects.get_or_create(pk=1)
+    return settings
+
+
+def default_configuration_install() -> bool:
+    """Create the Default configuration unless one exists; returns whether it did."""
+    return defaults.install_default(HealthConfiguration, HealthComponent, HealthCriterion, HealthConfigurationVersion)
+
+
+def default_install_after_migrate(**kwargs: Any) -> None:
+    """post_migrate handler: the Default configuration exists after every migrate (and test database flush)."""
+    if kwargs.get("using", "default") == "default":
+        default_configuration_install()
+
+
+# Scoring ----------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Plan:
+    """One configuration ready to score: its criteria's value SQL and the problems found while planning."""
+
+    configuration: HealthConfiguration
+    components: list[HealthComponent]
+    criteria: list[tuple[HealthCriterion, str, list]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def _live_accounts(day: datetime.date) -> tuple[str, list]:
+    """Accounts that were customers on `day`: not deleted, joined by then, not churned before or on it."""
+    d = date_param(day)
+    return (
+        "SELECT id FROM accounts_account WHERE is_deleted = %s AND (join_date IS NULL OR join_date <= %s) "
+        "AND (churned_on IS NULL OR churned_on > %s)",
+        [False, d, d],
+    )
+
+
+def _list_sql(configuration: HealthConfiguration, day: datetime.date) -> tuple[str, list]:
+    """SQL selecting the ids of the accounts of the configuration's list on `day`; raises ValueError when broken."""
+    from segments.selectors import conditions_queryset
+
+    if configuration.segment_id is not None:
+        conditions = configuration.segment.conditions
+    elif configuration.conditions:
+        conditions = configuration.conditions
+    else:
+        raise ValueError("It applies to no list: choose a saved list or give it conditions.")
+    qs = conditions_queryset(user=None, data=conditions, entity="account", as_of=day).values("pk")
+    sql, params = qs.query.sql_with_params()
+    return sql, list(params)
+
+
+def _window(day: datetime.date, days: int) -> tuple[object, object]:
+    return date_param(day - datetime.timedelta(days=days - 1)), date_param(day)
+
+
+def _metric_value_sql(criterion: HealthCriterion, metric_id: int, day: datetime.date) -> tuple[str, list]:
+    """SQL of (account_id, value) for one metric criterion over the accounts of `target`."""
+    start, end = _window(day, criterion.window_days)
+    how = criterion.aggregation
+    if how == TimeAggregation.LATEST:
+        inner = (
+            "SELECT account_id, value FROM (SELECT account_id, value, "
+            "ROW_NUMBER() OVER (PARTITION BY account_id ORDER BY date DESC) AS n FROM metrics_metricvalue "
+            "WHERE metric_id = %s AND date BETWEEN %s AND %s) latest WHERE n = 1"
+        )
+        return f"SELECT t.id AS account_id, w.value AS value FROM target t JOIN ({inner}) w ON w.account_id = t.id", [
+            metric_id,
+            start,
+            end,
+        ]
+    aggregate = {
+        TimeAggregation.SUM: "SUM(value)",
+        TimeAggregation.AVERAGE: f"SUM(value) / {int(criterion.window_days)}",
+        TimeAggregation.COUNT: "COUNT(value)",
+        TimeAggregation.MAX: "MAX(value)",
+        TimeAggregation.MIN: "MIN(value)",
+    }[how]
+    inner = (
+        f"SELECT account_id, CAST({aggregate} AS DOUBLE PRECISION) AS value FROM metrics_metricvalue "
+        "WHERE metric_id = %s AND date BETWEEN %s AND %s GROUP BY account_id"
+    )
+    if how in (TimeAggregation.MAX, TimeAggregation.MIN):
+        return f"SELECT t.id AS account_id, w.value AS value FROM target t JOIN ({inner}) w ON w.account_id = t.id", [
+            metric_id,
+            start,
+            end,
+        ]
+    # Sum, count and average of a window without values are 0, as in lists.
+    return (
+        "SELECT t.id AS account_id, COALESCE(w.value, 0) AS value FROM target t "
+        f"LEFT JOIN ({inner}) w ON w.account_id = t.id",
+        [metric_id, start, end],
+    )
+
+
+def _dimension_value_sql(dimension_id: int) -> tuple[str, list]:
+    return (
+        "SELECT t.id AS account_id, CAST(d.value_number AS DOUBLE PRECISION) AS value FROM target t "
+        "JOIN accounts_accountdimensionvalue d ON d.account_id = t.id "
+        "WHERE d.dimension_id = %s AND d.value_number IS NOT NULL",
+        [dimension_id],
+    )
+
+
+@dataclass
+class _Catalogue:
+    metrics: dict[str, Metric]
+    deleted_metrics: set[str]
+    dimensions: dict[str, CustomDimension]
+
+    @classmethod
+    def load(cls) -> _Catalogue:
+        from metrics.registry import builtin
+        from metrics.services import catalogue_sync
+
+        metrics, deleted = {}, set()
+        for metric in Metric.objects.all():
+            (deleted.add(metric.key) if metric.deleted_at else metrics.__setitem__(metric.key, metric))
+        needed = set(HealthCriterion.objects.filter(source=CriterionSource.METRIC).values_list("metric_key", flat=True))
+        if any(key not in metrics and key not in deleted and builtin(key) for key in needed):
+            catalogue_sync()  # a built-in metric the pipeline has not computed yet
+            return cls.load()
+        dimensions = {d.key: d for d in CustomDimension.objects.filter(entity="account")}
+        return cls(metrics, deleted, dimensions)
+
+
+def criterion_problem(criterion: HealthCriterion, catalogue: _Catalogue) -> str:
+    """What makes a criterion unusable now (a deleted metric, a dimension that is gone or not a number), or ""."""
+    if criterion.source == CriterionSource.DIMENSION:
+        dimension = catalogue.dimensions.get(criterion.dimension_key)
+        if dimension is None:
+            return f"the dimension “{criterion.dimension_key}” does not exist (deleted?)"
+        if dimension.data_type != DimensionType.NUMBER:
+            return f"the dimension “{dimension.label}” is not a number"
+        return ""
+    if criterion.metric_key in catalogue.deleted_metrics:
+        return f"the metric “{criterion.metric_key}” was deleted"
+    if criterion.metric_key not in catalogue.metrics:
+        return f"the metric “{criterion.metric_key}” does not exist"
+    return ""
+
+
+def _plan(configuration: HealthConfiguration, catalogue: _Catalogue, day: datetime.date) -> _Plan:
+    components = list(configuration.components.prefetch_related("criteria"))
+    plan = _Plan(configuration, components)
+    for component in components:
+        for criterion in component.criteria.all():
+            problem = criterion_problem(criterion, catalogue)
+            if problem:
+                plan.problems.append(f"{component.name}: {problem}; that criterion is left out.")
+                continue
+            if criterion.source == CriterionSource.DIMENSION:
+                sql, params = _dimension_value_sql(catalogue.dimensions[criterion.dimension_key].pk)
+            else:
+                sql, params = _metric_value_sql(criterion, catalogue.metrics[criterion.metric_key].pk, day)
+            plan.criteria.append((criterion, sql, params))
+    return plan
+
+
+def _numeric(expression: str) -> str:
+    return f"CAST({expression} AS NUMERIC)" if connection.vendor == "postgresql" else f"({expression})"
+
+
+def _json_object(key: str, value: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"jsonb_object_agg(CAST({key} AS TEXT), {value})"
+    return f"json_group_object(CAST({key} AS TEXT), {value})"
+
+
+def _json_array(*items: str) -> str:
+    function = "jsonb_build_array" if connection.vendor == "postgresql" else "json_array"
+    return f"{function}({', '.join(items)})"
+
+
+def _score_statement(plan: _Plan, target: tuple[str, list], day: datetime.date) -> tuple[str, list]:
+    """One INSERT ... SELECT scoring every account of `target` with the configuration of `plan`."""
+    configuration = plan.configuration
+    target_sql, target_params = target
+    params: list = [*target_params]
+    raw_parts = []
+    for criterion, sql, sql_params in plan.criteria:
+        raw_parts.append(f"SELECT account_id, %s AS criterion_id, value FROM ({sql}) c{criterion.pk}")
+        params += [criterion.pk, *sql_params]
+    if not raw_parts:
+        raw_parts = ["SELECT id AS account_id, 0 AS criterion_id, 0.0 AS value FROM target WHERE 1 = 0"]
+    # A row per criterion: (criterion, component, X, Y, inverted), and per component its weight.
+    criteria_rows = (
+        ", ".join(f"(%s, %s, {_numeric('%s')}, {_numeric('%s')}, %s)" for _ in plan.criteria)
+        or f"(0, 0, {_numeric('0')}, {_numeric('1')}, 0)"
+    )
+    for criterion, _, _ in plan.criteria:
+        params += [criterion.pk, criterion.component_id, criterion.low, criterion.high, 1 if criterion.inverted else 0]
+    weight_rows = ", ".join(f"(%s, {_numeric('%s')})" for _ in plan.components) or f"(0, {_numeric('0')})"
+    for component in plan.components:
+        params += [component.pk, str(component.weight)]
+    total_weight = sum(component.weight for component in plan.components)
+    linear = f"ROUND(100 * ({_numeric('r.value')} - p.low) / (p.high - p.low))"  # rounded before clamping, as SPEC says
+    clamped = f"(CASE WHEN {linear} < 0 THEN 0 WHEN {linear} > 100 THEN 100 ELSE {linear} END)"
+    sql = (
+        f"WITH target AS ({target_sql}), "
+        f"raw(account_id, criterion_id, value) AS ({' UNION ALL '.join(raw_parts)}), "
+        f"params(criterion_id, component_id, low, high, inverted) AS (VALUES {criteria_rows}), "
+        f"weights(component_id, weight) AS (VALUES {weight_rows}), "
+        "crit AS (SELECT r.account_id, r.criterion_id, p.component_id, r.value, "
+        f"CAST(CASE WHEN p.inverted = 1 THEN 100 - {clamped} ELSE {clamped} END AS INTEGER) AS score "
+        # Values outside +-1e300 are infinities or NaN: no usable value.
+        "FROM raw r JOIN params p ON p.criterion_id = r.criterion_id "
+        "WHERE r.value IS NOT NULL AND r.value BETWEEN -1e300 AND 1e300), "
+        "comp AS (SELECT account_id, component_id, "
+        f"CAST(ROUND({_numeric('SUM(score)')} / COUNT(*)) AS INTEGER) AS score "
+        "FROM crit GROUP BY account_id, component_id), "
+        "total AS (SELECT c.account_id, "
+        "CAST(ROUND(SUM(w.weight * c.score) / SUM(w.weight)) AS INTEGER) AS score, "
+        "SUM(w.weight) AS valued FROM comp c JOIN weights w ON w.component_id = c.component_id GROUP BY c.account_id), "
+        f"comp_json AS (SELECT account_id, {_json_object('component_id', 'score')} AS doc FROM comp "
+        "GROUP BY account_id), "
+        f"crit_json AS (SELECT account_id, {_json_object('criterion_id', _json_array('value', 'score'))} AS doc "
+        "FROM crit GROUP BY account_id) "
+        "INSERT INTO healthscore_healthscore "
+        "(account_id, date, configuration_id, version, score, missing_weight, components, criteria) "
+        "SELECT t.id, %s, %s, %s, total.score, "
+        f"CAST(ROUND(100 * ({_numeric('%s')} - COALESCE(total.valued, 0)) / {_numeric('%s')}) AS INTEGER), "
+        f"COALESCE(comp_json.doc, {_empty_json()}), COALESCE(crit_json.doc, {_empty_json()}) "
+        "FROM target t LEFT JOIN total ON total.account_id = t.id "
+        "LEFT JOIN comp_json ON comp_json.account_id = t.id LEFT JOIN crit_json ON crit_json.account_id = t.id "
+        "ORDER BY t.id"
+    )
+    weight = str(total_weight) if total_weight else "1"
+    params += [date_param(day), configuration.pk, configuration.version, weight, weight]
+    return sql, params
+
+
+def _empty_json() -> str:
+    return "CAST('{}' AS JSONB)" if connection.vendor == "postgresql" else "'{}'"
+
+
+def _targets(plans: list[_Plan], default: _Plan | None, day: datetime.date) -> list[tuple[_Plan, tuple[str, list]]]:
+    """Each configuration with the SQL of the accounts it takes on `day`: those of its list that no configuration of
+    higher priority takes; the Default takes the rest. A configuration whose list is broken takes none."""
+    live_sql, live_params = _live_accounts(day)
+    taken: list[tuple[str, list]] = []
+    targets = []
+    for plan in plans:
+        try:
+            list_sql, list_params = _list_sql(plan.configuration, day)
+        except ValueError as exc:
+            plan.problems.insert(0, f"Its list cannot be evaluated ({exc}); its accounts are scored by others.")
+            continue
+        excluded = "".join(f" AND id NOT IN ({sql})" for sql, _ in taken)
+        params = [*live_params, *list_params, *(p for _, ps in taken for p in ps)]
+        targets.append((plan, (f"{live_sql} AND id IN ({list_sql}){excluded}", params)))
+        taken.append((list_sql, list_params))
+    if default is not None:
+        excluded = "".join(f" AND id NOT IN ({sql})" for sql, _ in taken)
+        targets.append((default, (f"{live_sql}{excluded}", [*live_params, *(p for _, ps in taken for p in ps)])))
+    return targets
+
+
+def _configurations() -> tuple[list[HealthConfiguration], HealthConfiguration | None]:
+    configurations = list(HealthConfiguration.objects.select_related("segment").order_by("priority", "id"))
+    default = next((c for c in configurations if c.is_default), None)
+    others = [c for c in configurations if not c.is_default and c.is_active]
+    return others, default
+
+
+@transaction.atomic
+def health_scores_compute(*, as_of: datetime.date) -> dict[str, int]:
+    """Score every live account for `as_of` with the configuration that takes it, replacing the day's scores, then
+    store the day's health metrics ("health score", each component, "average child health score"). Returns the
+    accounts scored per configuration. Idempotent; records each configuration's problems on it."""
+    if not HealthConfiguration.objects.filter(is_default=True).exists():
+        default_configuration_install()
+    catalogue = _Catalogue.load()
+    others, default = _configurations()
+    plans = [_plan(configuration, catalogue, as_of) for configuration in others]
+    default_plan = _plan(default, catalogue, as_of) if default else None
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM healthscore_healthscore WHERE date = %s", [date_param(as_of)])
+    written: dict[str, int] = {}
+    for plan, target in _targets(plans, default_plan, as_of):
+        sql, params = _score_statement(plan, target, as_of)
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                written[plan.configuration.name] = max(cursor.rowcount, 0)
+        except DatabaseError as exc:
+            logger.exception("Scoring with configuration %s failed for %s", plan.configuration.pk, as_of)
+            plan.problems.append(f"Scoring failed: {exc}"[:300])
+    for plan in [*plans, *([default_plan] if default_plan else [])]:
+        _problems_record(plan.configuration, plan.problems)
+    statistics_refresh_if_stale("healthscore_healthscore", written=sum(written.values()))
+    _health_metrics_store(as_of)
+    return written
+
+
+def _problems_record(configuration: HealthConfiguration, problems: list[str]) -> None:
+    problem = " ".join(problems)[:500]
+    if problem != configuration.problem:
+        HealthConfiguration.objects.filter(pk=configuration.pk).update(
+            problem=problem, problem_at=timezone.now() if problem else None
+        )
+        configuration.problem = problem
+
+
+def _health_metrics_store(day: datetime.date) -> None:
+    from metrics.services import metric_values_compute
+
+    metric_values_compute(as_of=day, stage=HEALTH_STAGE)
+
+
+def health_scores_backfill(
+    *,
+    first_day: datetime.date,
+    last_day: datetime.date,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Rescore every day from `first_day` to `last_day`, oldest first, each as the daily step would; then point the
+    current values at the newest day. Calls `progress(days_done)` after each day. Returns the days scored."""
+    from metrics.services import current_values_refresh
+
+    days = (last_day - first_day).days + 1
+    for offset in range(days):
+        health_scores_compute(as_of=first_day + datetime.timedelta(days=offset))
+        if progress:
+            progress(offset + 1)
+    if days > 0:
+        current_values_refresh(as_of=last_day)
+    return max(days, 0)
+
+
+# Health metrics (registered with the metrics registry) --------------------------------------------------------------
+
+
+def health_score_sql(day: datetime.date) -> tuple[str, list]:
+    return (
+        "SELECT account_id, score AS value FROM healthscore_healthscore WHERE date = %s AND score IS NOT NULL",
+        [date_param(day)],
+    )
+
+
+def child_health_score_sql(day: datetime.date) -> tuple[str, list]:
+    """The average score of an account's direct children scored that day."""
+    return (
+        "SELECT a.parent_id AS account_id, AVG(s.score) AS value FROM healthscore_healthscore s "
+        "JOIN accounts_account a ON a.id = s.account_id "
+        "WHERE s.date = %s AND s.score IS NOT NULL AND a.parent_id IS NOT NULL AND a.is_deleted = %s "
+        "GROUP BY a.parent_id",
+        [date_param(day), False],
+    )
+
+
+def component_score_sql(key: str) -> Callable[[datetime.date], tuple[str, list]]:
+    """The day's score of the component named `key` in the configuration that scored each account."""
+
+    def sql(day: datetime.date) -> tuple[str, list]:
+        if connection.vendor == "postgresql":
+            value = "CAST(s.components ->> CAST(c.id AS TEXT) AS DOUBLE PRECISION)"
+        else:
+            value = "json_extract(s.components, '$.\"' || c.id || '\"')"
+        return (
+            f"SELECT s.account_id AS account_id, {value} AS value FROM healthscore_healthscore s "
+            "JOIN healthscore_healthcomponent c ON c.configuration_id = s.configuration_id AND c.key = %s "
+            "WHERE s.date = %s",
+            [key, date_param(day)],
+        )
+
+    return sql
+
+
+def component_keys() -> list[tuple[str, str]]:
+    """(key, name) of every component of a configuration, one per key."""
+    seen: dict[str, str] = {}
+    for key, name in HealthComponent.objects.order_by("configuration__priority", "order").values_list("key", "name"):
+        seen.setdefault(key, name)
+    return sorted(seen.items())
+
+
+def health_scores_rescore(*, as_of: datetime.date) -> int:
+    """Rescore one day at once (after a configuration changed) and point the current values at it; returns the
+    accounts scored."""
+    from metrics.services import current_values_refresh
+
+    written = health_scores_compute(as_of=as_of)
+    current_values_refresh(as_of=as_of)
+    return sum(written.values())
+
+
+def health_backfill_run(*, backfill_id: int) -> None:
+    """Run a HealthBackfill: rescore its days oldest first, saving the days done after each; failed with its error
+    when a day cannot be scored."""
+    from healthscore.models import BackfillStatus, HealthBackfill
+
+    backfill = HealthBackfill.objects.filter(pk=backfill_id).first()
+    if backfill is None or backfill.status not in (BackfillStatus.QUEUED, BackfillStatus.RUNNING):
+        return
+    HealthBackfill.objects.filter(pk=backfill.pk).update(status=BackfillStatus.RUNNING, days_done=0)
+
+    def progress(done: int) -> None:
+        HealthBackfill.objects.filter(pk=backfill.pk).update(days_done=done, updated_at=timezone.now())
+
+    try:
+        health_scores_backfill(first_day=backfill.first_day, last_day=backfill.last_day, progress=progress)
+    except Exception as exc:
+        logger.exception("Health backfill %s failed", backfill.pk)
+        HealthBackfill.objects.filter(pk=backfill.pk).update(status=BackfillStatus.FAILED, error=str(exc)[:500])
+        raise
+    HealthBackfill.objects.filter(pk=backfill.pk).update(status=BackfillStatus.SUCCEEDED)
