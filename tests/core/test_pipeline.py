@@ -91,6 +91,7 @@ def test_a_run_records_every_step_with_rows_and_duration(accounts):
         "metric values",
         "custom metrics",
         "computed metrics",
+        "health scores",
         "metric statistics",
         "current values",
         "expired current values",
