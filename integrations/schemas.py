@@ -210,7 +210,7 @@ class SubscriptionRecord(Record):
     account_id: ExternalId
     plan: Text = ""
     start_date: datetime.date
-    end_date: datetime.date | None = None
+    end_date: datetime.date | None = Field(None, description="The last day in force (inclusive); empty while it runs.")
     cycle_length: Annotated[int, Field(ge=1, le=1000)] = 1
     cycle_unit: Literal["day", "week", "month", "year"] = "month"
     amount: Money

@@ -90,6 +90,19 @@ def _date(epoch: Any) -> datetime.date | None:
         raise Malformed(f"{epoch!r} is not a time.") from None
 
 
+def _last_day(epoch: Any) -> datetime.date | None:
+    """The last day in force of something Stripe ends at `epoch` (Stripe's ends are exclusive moments; our end
+    dates are inclusive days): a subscription ending at midnight starting 1 December was last in force on 30
+    November."""
+    if epoch in (None, ""):
+        return None
+    try:
+        moment = datetime.datetime.fromtimestamp(int(epoch), tz=datetime.UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        raise Malformed(f"{epoch!r} is not a time.") from None
+    return (moment - datetime.timedelta(seconds=1)).date()
+
+
 def _money(minor: Any, currency: str) -> Decimal:
     try:
         amount = Decimal(int(minor or 0))
@@ -181,7 +194,7 @@ def _account_of_customer(obj: dict) -> tuple[Any, Any, str]:
 def _stripe_subscription(source: Source, kind: str, obj: dict, at: datetime.date) -> str:
     sub_id = str(obj["id"])
     if kind == "customer.subscription.deleted":
-        ended = _date(obj.get("ended_at") or obj.get("canceled_at")) or at
+        ended = _last_day(obj.get("ended_at") or obj.get("canceled_at")) or at
         found = revenue_services.subscription_cancel(subscription_id=sub_id, ended_on=ended, effective_on=at)
         return f"Subscription {sub_id} ended {ended}." if found else f"Subscription {sub_id} unknown."
     account, customer_id, why = _account_of_customer(obj)
@@ -211,12 +224,14 @@ def _stripe_subscription(source: Source, kind: str, obj: dict, at: datetime.date
         else:
             off = (gross * Decimal(str(coupon.get("percent_off") or 0)) / 100).quantize(Decimal("0.01"))
         lines.append({"kind": "discount", "name": str(coupon.get("name") or coupon.get("id") or ""), "amount": off})
+    start = _date(obj.get("start_date") or obj.get("created"))
+    end = _last_day(obj.get("ended_at") or obj.get("cancel_at"))
     record = {
         "account": account,
         "subscription_id": sub_id,
         "plan": plan_name,
-        "start_date": _date(obj.get("start_date") or obj.get("created")),
-        "end_date": _date(obj.get("ended_at") or obj.get("cancel_at")),
+        "start_date": start,
+        "end_date": max(end, start) if end and start else end,  # ended the day it began: in force that day
         "cycle_length": count,
         "cycle_unit": interval,
         "amount": amount,

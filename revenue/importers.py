@@ -88,7 +88,12 @@ class SubscriptionsTarget(_RevenueTarget):
             ImportColumn("account_id", True, example="ACME-001"),
             ImportColumn("plan", example="Growth"),
             ImportColumn("start_date", True, "YYYY-MM-DD", "2025-01-01", text=False),
-            ImportColumn("end_date", help="YYYY-MM-DD; empty while it runs.", example="2025-12-31", text=False),
+            ImportColumn(
+                "end_date",
+                help="YYYY-MM-DD, the last day in force; empty while it runs.",
+                example="2025-12-31",
+                text=False,
+            ),
             ImportColumn("amount", True, "Plan price per cycle.", "1200", text=False),
             ImportColumn("currency", help="ISO code; the base currency when empty.", example="USD"),
             ImportColumn("cycle_length", help="Whole number, 1 when empty.", example="1", text=False),

@@ -1,5 +1,9 @@
 """MRR, ARR, MRR movements and renewal dates, computed set-based from subscriptions (pipeline steps).
 
+End dates are inclusive: a subscription's end date is the last day it is in force. MRR at a month's end is the
+MRR in force as the next month begins (on its first day), so a subscription whose last day is the month's last
+day no longer counts at that month's end.
+
 MRR of an account on a day is the sum over its subscriptions, each in the state in force that day (revenue
 history: `SubscriptionHistory`), active that day (start <= day <= end, or no end) of
 (plan amount + add-ons + discounts) per cycle, scaled to a month (year / 12, week x 52 / 12, day x 365 / 12,
@@ -75,26 +79,38 @@ def _month_end(month_start: datetime.date) -> datetime.date:
     return month_start.replace(day=calendar.monthrange(month_start.year, month_start.month)[1])
 
 
-def _effective_end_sql(end: datetime.date, tag: str) -> tuple[str, list]:
-    """MRR at a month end with the 3-day rule: max(MRR(end), min(MRR(end + 3), MRR(end - 3))).
+def _greater(a: str, b: str) -> str:
+    return f"CASE WHEN {a} >= {b} THEN {a} ELSE {b} END"
 
-    A drop at the end that a renewal undoes within 3 days (up to the level before the drop) is cancelled.
+
+def _lesser(a: str, b: str) -> str:
+    return f"CASE WHEN {a} <= {b} THEN {a} ELSE {b} END"
+
+
+def _effective_end_sql(end: datetime.date, tag: str) -> tuple[str, list]:
+    """MRR at the month end `end`: what is in force as the next month begins (on `end` + 1 day, F), with the
+    3-day rule: a lapse of at most 3 days around F (no subscription in force on F, one again within 3 days) does not
+    count, up to the lower of the levels on either side of it:
+
+        max(MRR(F), min(MRR(F - k), MRR(F + 4 - k)) for k = 1, 2, 3)
+
+    (covered on F - k and on F + 4 - k means at most 3 days without cover in between).
     """
-    grace = datetime.timedelta(days=RENEWAL_GRACE_DAYS)
+    first = end + datetime.timedelta(days=1)
     parts, params = [], []
-    for offset, name in ((-grace, "before"), (datetime.timedelta(0), "at"), (grace, "after")):
-        sql, p = mrr_sql(end + offset)
-        parts.append(f"SELECT account_id, '{name}' AS point, value FROM ({sql}) m_{name}")
+    for offset in range(-RENEWAL_GRACE_DAYS, RENEWAL_GRACE_DAYS + 1):
+        sql, p = mrr_sql(first + datetime.timedelta(days=offset))
+        parts.append(f"SELECT account_id, {offset} AS point, value FROM ({sql}) m_{offset + RENEWAL_GRACE_DAYS}")
         params += p
     union = " UNION ALL ".join(parts)
-    at = "COALESCE(MAX(CASE WHEN point = 'at' THEN value END), 0)"
-    after = "COALESCE(MAX(CASE WHEN point = 'after' THEN value END), 0)"
-    before = "COALESCE(MAX(CASE WHEN point = 'before' THEN value END), 0)"
-    low = f"CASE WHEN {after} < {before} THEN {after} ELSE {before} END"
-    sql = (
-        f"SELECT account_id, CASE WHEN {at} >= {low} THEN {at} ELSE {low} END AS {tag} "
-        f"FROM ({union}) points GROUP BY account_id"
-    )
+
+    def on(offset: int) -> str:
+        return f"COALESCE(MAX(CASE WHEN point = {offset} THEN value END), 0)"
+
+    value = on(0)
+    for k in range(1, RENEWAL_GRACE_DAYS + 1):
+        value = _greater(value, _lesser(on(-k), on(RENEWAL_GRACE_DAYS + 1 - k)))
+    sql = f"SELECT account_id, {value} AS {tag} FROM ({union}) points GROUP BY account_id"
     return sql, params
 
 

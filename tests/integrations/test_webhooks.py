@@ -115,7 +115,8 @@ def test_stripe_subscription_invoice_and_customer_events(client, stripe_source):
     deleted = {**SUBSCRIPTION, "ended_at": 1738368000}
     stripe_post(client, stripe_source, stripe_event("evt_d", "customer.subscription.deleted", deleted))
     sub.refresh_from_db()
-    assert sub.renews is False and str(sub.end_date) == "2025-02-01"
+    # Ended at midnight starting 1 February: last in force on 31 January (end dates are inclusive).
+    assert sub.renews is False and str(sub.end_date) == "2025-01-31"
 
 
 def test_stripe_replays_are_applied_once(client, stripe_source):

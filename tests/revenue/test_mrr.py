@@ -144,11 +144,49 @@ def test_movements_are_idempotent(acme):
     assert MrrMovement.objects.count() == 1
 
 
-def test_a_subscription_ending_on_the_last_day_counts_in_the_next_month(acme):
+def test_a_subscription_ending_on_the_last_day_is_gone_at_that_months_end(acme):
     sub(acme, D(2026, 1, 1), D(2026, 3, 31))  # the end date is the last day covered
+    assert mrr_on(D(2026, 3, 31))[acme.pk] == 100 and acme.pk not in mrr_on(D(2026, 4, 1))
     mrr_movements_compute(as_of=D(2026, 4, 30))
-    assert movement(acme, D(2026, 3, 1)) is None
-    assert movement(acme, D(2026, 4, 1)) == ("lost", 100, 0)
+    # MRR at March's end is what is in force as April begins: nothing.
+    assert movement(acme, D(2026, 3, 1)) == ("lost", 100, 0)
+    assert movement(acme, D(2026, 4, 1)) is None
+
+
+def test_a_renewal_starting_the_next_morning_is_no_movement(acme):
+    sub(acme, D(2026, 1, 1), D(2026, 3, 31))
+    sub(acme, D(2026, 4, 1), D(2026, 4, 30))
+    sub(acme, D(2026, 5, 1))
+    mrr_movements_compute(as_of=D(2026, 4, 30))
+    mrr_movements_compute(as_of=D(2026, 5, 31))
+    assert not MrrMovement.objects.exists()
+
+
+@pytest.mark.parametrize("lapse_days", [2, 3, 4, 10])
+@pytest.mark.parametrize("last_day_covered", [D(2026, 3, 31), D(2026, 3, 30), D(2026, 3, 29)])
+def test_a_lapse_across_a_month_end_counts_after_3_days(acme, lapse_days, last_day_covered):
+    """N days without a subscription in force, April 1st among them (when the lapse starts on it or before)."""
+    renewal = last_day_covered + datetime.timedelta(days=lapse_days + 1)
+    if last_day_covered + datetime.timedelta(days=lapse_days) < D(2026, 4, 1):
+        pytest.skip("the lapse is over before the month ends")
+    sub(acme, D(2026, 1, 1), last_day_covered)
+    sub(acme, renewal)
+    mrr_movements_compute(as_of=D(2026, 4, 30))
+    if lapse_days <= 3:
+        assert movement(acme, D(2026, 3, 1)) is None
+        assert movement(acme, D(2026, 4, 1)) is None
+    else:
+        assert movement(acme, D(2026, 3, 1)) == ("lost", 100, 0)
+        assert movement(acme, D(2026, 4, 1)) == ("new", 0, 100)
+
+
+@pytest.mark.parametrize(("lapse_days", "lost"), [(2, False), (3, False), (4, True), (10, True)])
+def test_a_lapse_at_the_end_of_a_short_month(acme, lapse_days, lost):
+    sub(acme, D(2026, 1, 1), D(2026, 2, 28))
+    sub(acme, D(2026, 3, 1) + datetime.timedelta(days=lapse_days))
+    mrr_movements_compute(as_of=D(2026, 3, 31))
+    assert movement(acme, D(2026, 2, 1)) == (("lost", 100, 0) if lost else None)
+    assert movement(acme, D(2026, 3, 1)) == (("new", 0, 100) if lost else None)
 
 
 def test_renewal_date_is_the_nearest_end_of_a_renewing_subscription(acme):
