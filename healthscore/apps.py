@@ -8,8 +8,10 @@ class HealthscoreConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from healthscore import metrics
+        from accounts.panels import register_overview_facts
+        from healthscore import metrics, panels
         from healthscore.services import default_install_after_migrate
 
         metrics.register()
+        register_overview_facts("health", panels.account_health_facts, order=5)
         post_migrate.connect(default_install_after_migrate, sender=self, dispatch_uid="healthscore_default")
