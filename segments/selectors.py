@@ -177,8 +177,17 @@ def size_history(segment: Segment) -> list[ListSizeHistory]:
     return list(segment.size_history.order_by("-date")[:730])[::-1]
 
 
-def size_chart(segment: Segment) -> dict | None:
-    """The list's size over time as a plotly figure (a dict for components/chart.html), or None without data."""
+def sizes_visible_to(user: User) -> bool:
+    """Whether `user` may see the recorded sizes of lists: they count every account (or contact), so only a member
+    who sees all accounts may; for the others a recorded size would tell how many accounts they cannot see."""
+    return user.has_team_perm(TeamPermission.VIEW_ALL_ACCOUNTS)
+
+
+def size_chart(segment: Segment, user: User) -> dict | None:
+    """The list's size over time as a plotly figure (a dict for components/chart.html), or None without data or
+    for a member who may not see the recorded sizes (`sizes_visible_to`)."""
+    if not sizes_visible_to(user):
+        return None
     history = [row for row in size_history(segment) if row.size is not None]
     if not history:
         return None

@@ -49,11 +49,13 @@ def _entity(raw: str | None) -> str:
 def index(request: HttpRequest) -> HttpResponse:
     """The member's own lists and the shared ones, each with its last recorded size and what is broken."""
     latest = ListSizeHistory.objects.filter(segment=OuterRef("pk")).order_by("-date")
-    segments = list(
-        selectors.segments_visible_to(request.user).annotate(
+    segments = selectors.segments_visible_to(request.user)
+    if selectors.sizes_visible_to(request.user):
+        # Recorded sizes count every account: shown only to members who see them all.
+        segments = segments.annotate(
             last_size=Subquery(latest.values("size")[:1]), last_date=Subquery(latest.values("date")[:1])
         )
-    )
+    segments = list(segments)
     catalogues = {entity: catalogue_load(entity=entity) for entity in Entity.values}
     for segment in segments:
         segment.problem = selectors.segment_problem(segment, catalogue=catalogues[segment.entity])
@@ -227,7 +229,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
                 (row, [column.display(getattr(row, column.alias)) for column in columns]) for row in page.object_list
             ]
     if not request.htmx:
-        context["chart"] = selectors.size_chart(segment)
+        context["chart"] = selectors.size_chart(segment, request.user)
+        context["sizes_hidden"] = not selectors.sizes_visible_to(request.user)
     return render_page(request, "segments/segment_detail.html", context, partial="results")
 
 

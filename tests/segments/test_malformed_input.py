@@ -3,6 +3,7 @@ database holds. Each gets a 400 or a form error naming what is wrong, never a se
 
 from __future__ import annotations
 
+import datetime
 import json
 
 import pytest
@@ -88,3 +89,22 @@ def test_a_nul_character_in_any_query_parameter_is_a_400(client, members, catalo
         response = client.get(reverse(name) + "?q=a%00b")
         assert response.status_code == 400, name
         assert "NUL" in response.content.decode()
+
+
+def test_a_restricted_member_sees_no_size_counted_over_accounts_they_cannot_see(client, members, make_account):
+    from segments.models import ListSizeHistory
+
+    make_account("Theirs", csms=[members["CSM"]])
+    for n in range(5):
+        make_account(f"Other {n}")
+    segment = make_list(members["CSM Manager"], doc(), shared=True, name="Everyone")
+    ListSizeHistory.objects.create(segment=segment, date=datetime.date(2026, 3, 1), size=180)
+    client.force_login(members["CSM"])
+    page = client.get(reverse("segments:detail", args=[segment.pk])).content.decode()
+    assert 'data-testid="size-chart"' not in page and 'data-testid="size-hidden"' in page
+    assert "180" not in page and "1 account you can see" in page
+    index = client.get(reverse("segments:index")).content.decode()
+    assert "180" not in index
+    client.force_login(members["CSM Manager"])
+    assert 'data-testid="size-chart"' in client.get(reverse("segments:detail", args=[segment.pk])).content.decode()
+    assert "180" in client.get(reverse("segments:index")).content.decode()
