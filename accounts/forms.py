@@ -353,12 +353,18 @@ def _bound(dimension: CustomDimension, params: QueryDict, name: str) -> Decimal 
 
 
 def list_filters(
-    params: QueryDict, *, user: User, dimensions: list[CustomDimension], extra_views: frozenset[str] = frozenset()
+    params: QueryDict,
+    *,
+    user: User,
+    dimensions: list[CustomDimension],
+    extra_views: frozenset[str] = frozenset(),
+    ranged: frozenset[str] = frozenset(),
 ) -> AccountFilters:
     """Read the account list's filters from a query string. Unknown views, tiers, stages and CSMs are ignored; a
-    dimension bound that is not a usable number or date raises BadQueryParameter (a 400 naming the parameter).
+    dimension or metric bound that is not a usable number or date raises BadQueryParameter (a 400 naming the parameter).
 
-    `extra_views` are the keys of the member's other views (saved lists)."""
+    `extra_views` are the keys of the member's other views (saved lists); `ranged` the keys of the provided columns
+    (metrics) filtered by `<key>_min` / `<key>_max`."""
     owns = user.role is not None and user.role.own_accounts
     view = params.get("view") or (AccountView.MY if owns else AccountView.ACTIVE)
     if view not in AccountView.LABELS and view not in extra_views:
@@ -376,6 +382,11 @@ def list_filters(
                 dims[dimension] = {"min": low, "max": high}
         elif value := query_text(params, name):
             dims[dimension] = {"value": value}
+    ranges = {}
+    for key in sorted(ranged):
+        low, high = query_number(params, f"{key}_min"), query_number(params, f"{key}_max")
+        if low is not None or high is not None:
+            ranges[key] = (None if low is None else float(low), None if high is None else float(high))
     return AccountFilters(
         view=view,
         q=query_text(params, "q"),
@@ -383,6 +394,7 @@ def list_filters(
         stages=_ints(params.getlist("stage")),
         csm=_int(params.get("csm")),
         dimensions=dims,
+        ranges=ranges,
         sort=sort.lstrip("-")[:60],
         descending=descending,
     )

@@ -35,6 +35,7 @@ class Fact:
     value: str
     trend: int | None = None
     hint: str = ""
+    raw: Any = None
 
     @property
     def trend_arrow(self) -> str:
@@ -175,3 +176,44 @@ def register_list_views(provider: Callable[[Any], list[dict]]) -> None:
 
 def extra_list_views(user: Any) -> list[dict]:
     return [view for provider in _list_views for view in provider(user)]
+
+
+@dataclass(frozen=True)
+class ListColumn:
+    """A column of the account list that an app above accounts provides (metrics: one per numeric metric), sortable
+    and filterable by a number range like the number dimensions (`<key>_min`, `<key>_max` in the query string).
+
+    `annotate(qs, alias)` adds the column's value to the accounts as `alias` (for sorting: one join, no per-row
+    subquery); `filter(qs, low, high)` keeps the accounts whose value lies in [low, high] (either may be None);
+    `preferred` columns are offered first in the column chooser. Their cells come from the provider's `values`.
+    """
+
+    key: str
+    label: str
+    annotate: Callable[[QuerySet, str], QuerySet]
+    filter: Callable[[QuerySet, float | None, float | None], QuerySet]
+    preferred: bool = False
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class ListColumnProvider:
+    """`columns()` answers the provider's list columns; `values(keys, account_ids)` answers {column key: {account
+    pk: Fact}} for one page of accounts (or one batch of an export) in a fixed number of queries."""
+
+    columns: Callable[[], list[ListColumn]]
+    values: Callable[[list[str], list[int]], dict[str, dict[int, Fact]]]
+
+
+_list_column_providers: list[ListColumnProvider] = []
+
+
+def register_list_columns(
+    columns: Callable[[], list[ListColumn]], values: Callable[[list[str], list[int]], dict[str, dict[int, Fact]]]
+) -> None:
+    """Add columns to the account list (metrics registers one per numeric metric)."""
+    _list_column_providers.append(ListColumnProvider(columns, values))
+
+
+def list_column_providers() -> list[ListColumnProvider]:
+    return list(_list_column_providers)

@@ -123,6 +123,9 @@ class Column:
     label: str
     sort: Any = None
     dimension: CustomDimension | None = None
+    # A column another app provides (a metric): sorted through `extra.annotate`, filtered through `extra.filter`.
+    extra: Any = None
+    provider: Any = None
 
 
 BASE_COLUMNS = [
@@ -141,12 +144,21 @@ BASE_COLUMNS = [
     Column("hierarchy_label", "Hierarchy", F("hierarchy_label")),
     Column("parent", "Parent"),
 ]
-DEFAULT_COLUMNS = ["account_id", "tier", "stage", "csms", "csm_score", "nps", "renewal_date"]
+DEFAULT_COLUMNS = ["account_id", "tier", "stage", "csms", "metric_mrr", "metric_arr", "csm_score", "renewal_date"]
+EXTRA_SORT_ALIAS = "_sort_value"
 
 
 def list_columns(dimensions: list[CustomDimension]) -> dict[str, Column]:
-    """Every column the list can show: the built-in ones, then one per account custom dimension."""
+    """Every column the list can show: the built-in ones, the preferred columns other apps provide (MRR, ARR,
+    activity rank, ...), one per account custom dimension, then the other provided columns (every numeric metric)."""
+    from accounts import panels
+
     columns = {column.key: column for column in BASE_COLUMNS}
+    provided = [(extra, provider) for provider in panels.list_column_providers() for extra in provider.columns()]
+    provided.sort(key=lambda pair: (not pair[0].preferred, pair[0].order, pair[0].label.lower()))
+    for extra, provider in provided:
+        if extra.preferred:
+            columns[extra.key] = Column(extra.key, extra.label, F(EXTRA_SORT_ALIAS), extra=extra, provider=provider)
     for dimension in dimensions:
         value_field = {
             DimensionType.NUMBER: "value_number",
@@ -156,6 +168,9 @@ def list_columns(dimensions: list[CustomDimension]) -> dict[str, Column]:
             AccountDimensionValue.objects.filter(account=OuterRef("pk"), dimension=dimension).values(value_field)[:1]
         )
         columns[f"dim_{dimension.key}"] = Column(f"dim_{dimension.key}", dimension.label, sort, dimension)
+    for extra, provider in provided:
+        if not extra.preferred and extra.key not in columns:
+            columns[extra.key] = Column(extra.key, extra.label, F(EXTRA_SORT_ALIAS), extra=extra, provider=provider)
     return columns
 
 
@@ -177,6 +192,8 @@ class AccountFilters:
     stages: list[int] = field(default_factory=list)
     csm: int | None = None
     dimensions: dict[CustomDimension, dict[str, Any]] = field(default_factory=dict)
+    # Ranges on provided columns: {column key: (low, high)}, either bound may be None.
+    ranges: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
     sort: str = "name"
     descending: bool = False
 
@@ -230,18 +247,24 @@ def account_list(
         else:
             values = values.filter(value_text__icontains=spec["value"])
         qs = qs.filter(Exists(values))
+    for key, (low, high) in filters.ranges.items():
+        ranged = columns.get(key)
+        if ranged is not None and ranged.extra is not None:
+            qs = ranged.extra.filter(qs, low, high)
     column = columns.get(filters.sort)
     if filters.sort == "name" or column is None or column.sort is None:
         order = [F("name").desc() if filters.descending else F("name").asc()]
     else:
+        if column.extra is not None:
+            qs = column.extra.annotate(qs, EXTRA_SORT_ALIAS)
         expr = column.sort
         order = [expr.desc(nulls_last=True) if filters.descending else expr.asc(nulls_last=True), F("name").asc()]
     return qs.order_by(*order, "id")
 
 
 def account_list_page(accounts: list[Account], columns: list[Column]) -> list[Account]:
-    """Load what the chosen columns show for one page of accounts, in a fixed number of queries:
-    each account gets `.csm_list` and `.dims` ({key: value})."""
+    """Load what the chosen columns show for one page of accounts, in a fixed number of queries (one per kind of
+    column, not per column): each account gets `.csm_list`, `.dims` ({key: value}) and `.extras` ({key: Fact})."""
     ids = [a.pk for a in accounts]
     keys = {c.key for c in columns}
     csm_map: dict[int, list[User]] = {pk: [] for pk in ids}
@@ -255,9 +278,20 @@ def account_list_page(accounts: list[Account], columns: list[Column]) -> list[Ac
             "dimension"
         ):
             dim_map[value.account_id][f"dim_{value.dimension.key}"] = value.value
+    extras: dict[int, dict[str, Any]] = {pk: {} for pk in ids}
+    by_provider: dict[int, tuple[Any, list[str]]] = {}
+    for column in columns:
+        if column.provider is not None:
+            by_provider.setdefault(id(column.provider), (column.provider, []))[1].append(column.key)
+    for provider, provider_keys in by_provider.values():
+        for key, facts in provider.values(provider_keys, ids).items():
+            for pk, fact in facts.items():
+                if pk in extras:
+                    extras[pk][key] = fact
     for account in accounts:
         account.csm_list = csm_map[account.pk]
         account.dims = dim_map[account.pk]
+        account.extras = extras[account.pk]
     return accounts
 
 

@@ -6,10 +6,10 @@ class MetricsConfig(AppConfig):
     verbose_name = "Metrics"
 
     def ready(self) -> None:
-        from accounts.panels import register_list_summary_panel, register_overview_facts
+        from accounts.panels import register_list_columns, register_list_summary_panel, register_overview_facts
         from core.demo import register_seeder
         from core.navigation import SettingsLink, register_settings
-        from metrics import builtins, importers, panels
+        from metrics import builtins, columns, importers, panels
         from metrics.demo import seed_pipeline
         from team.models import TeamPermission
 
@@ -17,6 +17,7 @@ class MetricsConfig(AppConfig):
         importers.register()
         register_seeder("pipeline", 90, seed_pipeline)
         register_overview_facts("revenue", panels.account_revenue_facts, order=20)
+        register_list_columns(columns.metric_columns, columns.metric_column_values)
         register_list_summary_panel(
             "revenue-trend",
             "MRR and ARR, past year",

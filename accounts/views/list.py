@@ -47,7 +47,11 @@ def list_state(request: HttpRequest, params: QueryDict | None = None) -> dict[st
     chosen = [columns[key] for key in chosen_keys if key in columns]
     extra_views = {view["key"]: view for view in panels.extra_list_views(user)}
     filters = forms.list_filters(
-        request.GET if params is None else params, user=user, dimensions=dimensions, extra_views=frozenset(extra_views)
+        request.GET if params is None else params,
+        user=user,
+        dimensions=dimensions,
+        extra_views=frozenset(extra_views),
+        ranged=frozenset(key for key, column in columns.items() if column.extra is not None),
     )
     base, view_problem = None, ""
     if filters.view in extra_views:
@@ -117,7 +121,14 @@ def account_list(request: HttpRequest) -> HttpResponse:
             initial={"columns": [c.key for c in state["chosen"]], "per_page": state["per_page"]},
             columns=state["columns"],
         ),
-        "has_filters": bool(filters.q or filters.tiers or filters.stages or filters.csm or filters.dimensions),
+        "has_filters": bool(
+            filters.q or filters.tiers or filters.stages or filters.csm or filters.dimensions or filters.ranges
+        ),
+        "range_columns": [
+            c
+            for c in state["columns"].values()
+            if c.extra is not None and (c in state["chosen"] or c.key in filters.ranges)
+        ],
     }
     return render_page(request, "accounts/account_list.html", context, partial="results")
 
@@ -146,6 +157,9 @@ def account_export(request: HttpRequest) -> StreamingHttpResponse:
     writer = csv.writer(_Echo())
 
     def cell(account: Account, key: str) -> Any:
+        if state["columns"][key].extra is not None:
+            fact = account.extras.get(key)
+            return None if fact is None else fact.raw
         if key == "tier":
             return account.tier
         if key == "stage":
