@@ -148,11 +148,11 @@ def test_the_trend_follows_the_view_and_filters(client, trend, manager, book):
     solo = Account.objects.get(account_id="solo")
     account_services.account_churn(account=solo, churned_on=trend, reason="Budget", by=manager)
     # Churned: the MRR the churned accounts had (solo's 50); Active leaves it out; All keeps it.
-    assert ">50.00<" in table_of(client.get(summary_url(view="churned")).content.decode())
+    assert ">$50.00<" in table_of(client.get(summary_url(view="churned")).content.decode())
     assert "1,300.00" in table_of(client.get(summary_url(view="active")).content.decode())
     assert "1,350.00" in table_of(client.get(summary_url(view="all")).content.decode())
     # A search narrows the trend to the accounts it finds.
-    assert ">300.00<" in table_of(client.get(summary_url(view="all", q="group")).content.decode())
+    assert ">$300.00<" in table_of(client.get(summary_url(view="all", q="group")).content.decode())
     # Deleted accounts were never customers: no summary at all.
     body = client.get(summary_url(view="deleted")).content.decode()
     assert "left out of the summaries" in body and "revenue-trend-chart" not in body
@@ -166,7 +166,7 @@ def test_the_panel_without_revenue_says_what_to_do(client, book, manager):
 
 def test_the_panel_query_count_is_bounded(client, trend, manager, django_assert_max_num_queries):
     client.force_login(manager)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(16):
         response = client.get(summary_url(view="all"), HTTP_HX_REQUEST="true")
     assert response.status_code == 200 and 'id="revenue-trend-chart"' in response.content.decode()
 
