@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from accounts.ids import normalize_external_id
 
@@ -28,6 +28,19 @@ ExternalId = Annotated[str, BeforeValidator(_external_id), Field(json_schema_ext
 OptionalExternalId = Annotated[str, BeforeValidator(_optional_external_id)]
 Text = Annotated[str, Field(max_length=200)]
 LongText = Annotated[str, Field(max_length=20_000)]
+
+
+def _utc_moment(value: datetime.datetime) -> datetime.datetime:
+    """An aware moment in UTC (the database refuses offsets past 15 hours); a naive one is left as sent."""
+    if value.tzinfo is None:
+        return value
+    try:
+        return value.astimezone(datetime.UTC)
+    except OverflowError:
+        raise ValueError("is outside the calendar once taken to UTC.") from None
+
+
+Moment = Annotated[datetime.datetime, AfterValidator(_utc_moment)]
 
 
 def _has_nul(value: Any) -> bool:
@@ -142,7 +155,7 @@ class MetricRecord(Record):
     account_id: ExternalId
     metric: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:\- ]+$")]
     value: Annotated[Decimal, Field(allow_inf_nan=False, max_digits=24, decimal_places=6)]
-    timestamp: datetime.datetime | None = Field(None, description="ISO 8601; or give `date`.")
+    timestamp: Moment | None = Field(None, description="ISO 8601; or give `date`.")
     date: datetime.date | None = None
 
     def to_sync(self) -> dict[str, Any]:
@@ -159,7 +172,7 @@ class MetricRecord(Record):
 class InteractionRecord(Record):
     interaction_id: ExternalId
     account_id: ExternalId
-    date: datetime.datetime
+    date: Moment
     type: Text
     subject: Annotated[str, Field(min_length=1, max_length=300)]
     body: LongText = ""
@@ -180,8 +193,8 @@ class TicketRecord(Record):
     status: Text | None = None
     priority: Text | None = None
     type: Text | None = None
-    opened_at: datetime.datetime | None = None
-    closed_at: datetime.datetime | None = None
+    opened_at: Moment | None = None
+    closed_at: Moment | None = None
     requester: Annotated[str, Field(max_length=254)] | None = None
 
     def to_sync(self) -> dict[str, Any]:

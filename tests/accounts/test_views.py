@@ -259,7 +259,8 @@ def test_account_page_query_count(manager_client, account, csm, django_assert_ma
             contacts=[contact],
         )
         services.note_create(account=account, by=csm, body=f"n{i}")
-    with django_assert_max_num_queries(40):
+    # The health score on the overview is one query of its own; the rest of the page loads by section.
+    with django_assert_max_num_queries(41):
         assert manager_client.get(url("detail", account.pk)).status_code == 200
 
 

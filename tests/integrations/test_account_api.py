@@ -302,3 +302,17 @@ def test_it_serves_the_openapi_document_to_key_holders_and_members(client, api_s
 def test_a_csv_source_key_opens_no_api(client, db):
     _source, key = source_create(name="CSV", kind=SourceKind.CSV, by=None)
     assert client.get(url("accounts", key)).status_code == 403
+
+
+def test_moments_with_offsets_past_the_databases_range_are_taken_to_utc(client, api_source):
+    post_json(client, url("account_users", api_source.key), {"records": [{"account_id": "A", "user_id": "u1"}]})
+    metrics = [
+        {"account_id": "A", "metric": "seats_used", "value": 3, "timestamp": "2025-03-01T20:00:00+18:04"},
+        {"account_id": "A", "metric": "seats_used", "value": 4, "timestamp": "0001-01-01T00:10:00+18:04"},
+    ]
+    response = post_json(client, url("metrics", api_source.key), {"records": metrics})
+    assert response.status_code == 200
+    failed = response.json()["failed_results"]
+    assert [f["record"] for f in failed] == [1] and "timestamp" in str(failed[0])
+    stored = CustomMetricValue.objects.get()
+    assert stored.value == 3 and stored.timestamp == datetime.datetime(2025, 3, 1, 1, 56, tzinfo=datetime.UTC)

@@ -119,4 +119,4 @@ def test_the_account_fragment_shows_subscriptions_and_invoices(account, django_a
     )
     with django_assert_max_num_queries(4):
         html = render_to_string("revenue/account_revenue.html", {"account": account})
-    assert "Pro" in html and "Seats" in html and "-5.00 USD" in html and "in-1" in html and "Paid" in html
+    assert "Pro" in html and "Seats" in html and "-$5.00" in html and "in-1" in html and "Paid" in html
