@@ -8,6 +8,7 @@ import datetime
 import pytest
 from playwright.sync_api import Page, expect
 
+from accounts import services
 from accounts.models import Account, Stage
 from segments.models import ListSizeHistory, Segment, Visibility
 from segments.services import segment_save
@@ -61,6 +62,7 @@ def visit(page: Page, watch: Watch, url: str) -> None:
 
 def test_the_main_pages_work_under_the_policy(live_server, page: Page, manager):
     base = live_server.url
+    services.picklists_install_defaults()  # an earlier transactional test may have flushed them
     stages = list(Stage.objects.order_by("order")[:2])
     alpha = Account.objects.create(account_id="CSP-1", name="Alpha Corp", stage=stages[0])
     Account.objects.create(account_id="CSP-2", name="Beta Ltd", stage=stages[-1])
