@@ -672,46 +672,13 @@ def reasons_for_resolved(root: RGroup, *, entity: str, pk: int, as_of: datetime.
 
     One query: every condition's truth and values are annotated on the row.
     """
-    compiler = Compiler(entity=entity, as_of=as_of)
-    nodes = leaves(root)
-    annotations: dict[str, Expression] = {}
-    for index, node in enumerate(nodes):
-        annotations[f"m{index}"] = Case(
-            When(compiler.q(node), then=Value(True)), default=Value(False), output_field=BooleanField()
-        )
-        for j, expr in enumerate(_leaf_values(compiler, node)):
-            annotations[f"v{index}_{j}"] = expr
+    nodes, annotations = leaf_annotations(root, entity=entity, as_of=as_of)
     if not nodes:
         return []
     row = base_queryset(entity).filter(pk=pk).annotate(**annotations).values(*annotations).first()
     if row is None:
         return []
-    truth = {id(node): bool(row[f"m{index}"]) for index, node in enumerate(nodes)}
-
-    def holds(node: RGroup | RLeaf) -> bool | None:
-        """Whether a node holds; None for an empty group, which is ignored."""
-        if isinstance(node, RGroup):
-            results = [r for r in (holds(child) for child in node.children) if r is not None]
-            if not results:
-                return None
-            return any(results) if node.match == "any" else all(results)
-        return truth[id(node)]
-
-    reasons: list[str] = []
-
-    def collect(node: RGroup | RLeaf) -> None:
-        if isinstance(node, RGroup):
-            for child in node.children:
-                if holds(child):
-                    collect(child)
-            return
-        index = nodes.index(node)
-        count = len(_leaf_values(compiler, node))
-        reasons.append(_reason(node, [row[f"v{index}_{j}"] for j in range(count)], as_of))
-
-    if holds(root) is not False:
-        collect(root)
-    return reasons
+    return reasons_from_row(root, nodes, row, as_of=as_of)
 
 
 # Reasons for many rows at once (alerts fire for thousands of accounts per rule) ---------------------------------

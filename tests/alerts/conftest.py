@@ -1,4 +1,4 @@
-"""Fixtures of the alert tests: accounts of two CSMs in two industries, and a rule builder."""
+"""Fixtures of the alert tests: the shared book fixtures with retail accounts, a bystander, and a rule builder."""
 
 from __future__ import annotations
 
@@ -7,39 +7,21 @@ import pytest
 from accounts import services as account_services
 from alerts.models import AlertRule
 from alerts.services import alert_type_for, rule_save
-
-
-@pytest.fixture(autouse=True)
-def _default_picklists(request):
-    for name in ("transactional_db", "db"):
-        if name in request.fixturenames:
-            request.getfixturevalue(name)
-            account_services.picklists_install_defaults()
-            return
-
-
-@pytest.fixture
-def csm(members):
-    return members["CSM"]
+from tests.book import (  # noqa: F401  (fixtures)
+    _default_picklists,
+    account,
+    client_for,
+    csm,
+    other_account,
+    other_csm,
+    send_outbox,
+)
 
 
 @pytest.fixture
-def other_csm(make_member):
-    return make_member("CSM", full_name="Other Csm")
-
-
-@pytest.fixture
-def account(db, csm, manager):
-    return account_services.account_create(
-        by=manager, account_id="ACME-1", name="Acme Corp", csms=[csm], industry="Retail"
-    )
-
-
-@pytest.fixture
-def other_account(db, other_csm, manager):
-    return account_services.account_create(
-        by=manager, account_id="GLOBEX-1", name="Globex", csms=[other_csm], industry="Retail"
-    )
+def account_fields():
+    """Both CSMs' accounts are retail, which the example rule matches."""
+    return {"industry": "Retail"}
 
 
 @pytest.fixture

@@ -1,57 +1,12 @@
-"""Fixtures of the task tests: accounts of two CSMs, and a way to run the outbox the way a worker does."""
+"""Fixtures of these tests: the shared book fixtures (two CSMs' accounts, a client for anyone, the outbox run)."""
 
-from __future__ import annotations
-
-import pytest
-
-from accounts import services as account_services
-
-
-@pytest.fixture(autouse=True)
-def _default_picklists(request):
-    for name in ("transactional_db", "db"):
-        if name in request.fixturenames:
-            request.getfixturevalue(name)
-            account_services.picklists_install_defaults()
-            return
-
-
-@pytest.fixture
-def csm(members):
-    return members["CSM"]
-
-
-@pytest.fixture
-def other_csm(make_member):
-    return make_member("CSM", full_name="Other Csm")
-
-
-@pytest.fixture
-def account(db, csm, manager):
-    return account_services.account_create(by=manager, account_id="ACME-1", name="Acme Corp", csms=[csm])
-
-
-@pytest.fixture
-def other_account(db, other_csm, manager):
-    return account_services.account_create(by=manager, account_id="GLOBEX-1", name="Globex", csms=[other_csm])
-
-
-@pytest.fixture
-def client_for(client):
-    def login(user):
-        client.force_login(user)
-        return client
-
-    return login
-
-
-@pytest.fixture
-def send_outbox(mailoutbox):
-    """Run the outbox job as a worker would; answers the emails sent so far."""
-    from core.outbox import outbox_send_pending
-
-    def run():
-        outbox_send_pending()
-        return mailoutbox
-
-    return run
+from tests.book import (  # noqa: F401  (fixtures)
+    _default_picklists,
+    account,
+    account_fields,
+    client_for,
+    csm,
+    other_account,
+    other_csm,
+    send_outbox,
+)
