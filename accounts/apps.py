@@ -7,8 +7,9 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import importers  # noqa: F401  (registers the CSV import targets)
+        from accounts.charts import account_stage_nps_chart
         from accounts.demo import seed_accounts
-        from accounts.panels import register_list_summary_panel
+        from accounts.panels import register_account_chart, register_list_summary_panel
         from accounts.views.summary import stage_summary_context
         from core.demo import register_seeder
         from core.navigation import NavItem, SettingsLink, register, register_settings
@@ -17,6 +18,9 @@ class AccountsConfig(AppConfig):
         register_seeder("accounts", 10, seed_accounts)
         register_list_summary_panel(
             "stages", "Accounts by stage", "accounts/list_summary_stages.html", stage_summary_context, order=0
+        )
+        register_account_chart(
+            "stage-nps", "Stage and NPS history", "accounts/chart_stage_nps.html", account_stage_nps_chart, order=40
         )
         register(NavItem(key="accounts", label="Accounts", url_name="accounts:list", order=10))
 

@@ -217,3 +217,36 @@ def register_list_columns(
 
 def list_column_providers() -> list[ListColumnProvider]:
     return list(_list_column_providers)
+
+
+@dataclass(frozen=True)
+class AccountChart:
+    """A trend chart of the account page, loaded on its own after the page (htmx, its own URL), so the page's request
+    neither waits for it nor gains a query: `template` is included with `account` and `chart`, the dict
+    `context(request, account)` answers. It must read precomputed values (roll-ups, metric values, movements) in a
+    bounded number of queries."""
+
+    key: str
+    label: str
+    template: str
+    context: Callable[[HttpRequest, Account], dict]
+    order: int = 100
+
+
+_account_charts: dict[str, AccountChart] = {}
+
+
+def register_account_chart(
+    key: str, label: str, template: str, context: Callable[[HttpRequest, Account], dict], order: int = 100
+) -> None:
+    """Add (or replace, by key) a trend chart of the account page."""
+    _account_charts[key] = AccountChart(key, label, template, context, order)
+
+
+def account_charts() -> list[AccountChart]:
+    return sorted(_account_charts.values(), key=lambda c: (c.order, c.key))
+
+
+def account_chart(key: str) -> AccountChart | None:
+    """One trend chart of the account page by key, if registered."""
+    return _account_charts.get(key)

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from accounts.views import accounts as views
-from accounts.views import grid, imports, summary
+from accounts.views import charts, grid, imports, summary
 from accounts.views import list as list_views
 from accounts.views import settings as settings_views
 
@@ -22,6 +22,7 @@ urlpatterns = [
     path("import/<int:pk>/", imports.import_detail, name="import_detail"),
     path("import/<int:pk>/commit/", imports.import_commit, name="import_commit"),
     path("<int:pk>/", views.account_detail, name="detail"),
+    path("<int:pk>/charts/<slug:key>/", charts.account_chart, name="chart"),
     path("<int:pk>/edit/", views.account_edit, name="edit"),
     path("<int:pk>/status/", views.account_status, name="status"),
     path("<int:pk>/csms/", views.csms_assign, name="csms"),

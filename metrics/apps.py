@@ -6,10 +6,15 @@ class MetricsConfig(AppConfig):
     verbose_name = "Metrics"
 
     def ready(self) -> None:
-        from accounts.panels import register_list_columns, register_list_summary_panel, register_overview_facts
+        from accounts.panels import (
+            register_account_chart,
+            register_list_columns,
+            register_list_summary_panel,
+            register_overview_facts,
+        )
         from core.demo import register_seeder
         from core.navigation import SettingsLink, register_settings
-        from metrics import builtins, columns, importers, panels
+        from metrics import builtins, charts, columns, importers, panels
         from metrics.demo import seed_pipeline
         from team.models import TeamPermission
 
@@ -18,6 +23,13 @@ class MetricsConfig(AppConfig):
         register_seeder("pipeline", 90, seed_pipeline)
         register_overview_facts("revenue", panels.account_revenue_facts, order=20)
         register_list_columns(columns.metric_columns, columns.metric_column_values)
+        register_account_chart(
+            "usage", "Product usage, last 90 days", "metrics/chart_usage.html", charts.account_usage_chart, order=10
+        )
+        register_account_chart("mrr", "MRR, past year", "metrics/chart_mrr.html", charts.account_mrr_chart, order=20)
+        register_account_chart(
+            "activity-rank", "Activity rank, past year", "metrics/chart_rank.html", charts.account_rank_chart, order=30
+        )
         register_list_summary_panel(
             "revenue-trend",
             "MRR and ARR, past year",

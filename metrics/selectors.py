@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 
 from accounts.models import Account
 from metrics import formula
-from metrics.models import TREND_POINTS, Metric, MetricCurrent, MetricKind
+from metrics.models import TREND_POINTS, Metric, MetricCurrent, MetricKind, MetricValue
 
 TREND_MONTHS = TREND_POINTS - 1
 
@@ -88,3 +88,21 @@ def revenue_trend_totals(*, accounts: QuerySet[Account]) -> tuple[datetime.date 
     if row is None:
         return None, []
     return _as_date(row[0]), [None if value is None else float(value) for value in row[1:]]
+
+
+def account_metric_history(
+    *, account: Account, keys: list[str], since: datetime.date, until: datetime.date
+) -> dict[str, list[tuple[datetime.date, float]]]:
+    """The stored daily values of each metric of `keys` for `account` from `since` to `until` (both included), oldest
+    first, in one query over the (metric, account, date) index; keys without values answer []."""
+    history: dict[str, list[tuple[datetime.date, float]]] = {key: [] for key in keys}
+    rows = (
+        MetricValue.objects.filter(
+            account=account, metric__key__in=keys, metric__deleted_at=None, date__gte=since, date__lte=until
+        )
+        .order_by("date")
+        .values_list("metric__key", "date", "value")
+    )
+    for key, day, value in rows:
+        history[key].append((day, value))
+    return history

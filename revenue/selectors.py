@@ -59,3 +59,10 @@ def to_base(*, amount: Decimal, currency: str, on: datetime.date) -> Decimal | N
     """`amount` in `currency` converted to the base currency at the rate of `on`; None when no rate is known."""
     rate = rate_on(currency=currency, on=on)
     return None if rate is None else (amount * rate).quantize(Decimal("0.01"))
+
+
+def account_mrr_movements(*, account: Account, since: datetime.date) -> QuerySet:
+    """An account's MRR movements of the months from `since` on, oldest first (one query)."""
+    from revenue.models import MrrMovement
+
+    return MrrMovement.objects.filter(account=account, month__gte=since.replace(day=1)).order_by("month")

@@ -119,6 +119,7 @@ def _detail_context(request: HttpRequest, account: Account) -> dict[str, Any]:
         "facts": [fact for provider in panels.overview_facts() for fact in provider.facts(account)],
         "contact_columns": _contact_columns(account, contacts),
         "panels": _panel_items(request, account),
+        "charts": panels.account_charts(),
         "csms": selectors.account_csms(account),
         "dimension_values": selectors.account_dimension_values(account),
         "contacts": contacts,
