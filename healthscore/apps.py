@@ -9,9 +9,11 @@ class HealthscoreConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from accounts.panels import register_overview_facts
+        from core.navigation import NavItem, register
         from healthscore import metrics, panels
         from healthscore.services import default_install_after_migrate
 
         metrics.register()
+        register(NavItem(key="health", label="Health", url_name="healthscore:configurations", order=35))
         register_overview_facts("health", panels.account_health_facts, order=5)
         post_migrate.connect(default_install_after_migrate, sender=self, dispatch_uid="healthscore_default")

@@ -42,6 +42,7 @@ urlpatterns = [
     path("", include("revenue.urls")),
     path("settings/metrics/", include("metrics.urls")),
     path("lists/", include("segments.urls")),
+    path("health/", include("healthscore.urls")),
     path("", include("team.urls")),
     path("", include("tasks.urls")),
     path("", include("playbooks.urls")),

@@ -10,6 +10,7 @@ import pytest
 from healthscore.models import HealthComponent, HealthConfiguration, HealthCriterion
 from healthscore.services import default_configuration_install
 from metrics.models import Metric, MetricKind, MetricValue
+from tests.book import client_for  # noqa: F401  (fixture)
 
 DAY = datetime.date(2026, 3, 10)
 
