@@ -66,3 +66,10 @@ def accounts_scored_per_configuration() -> dict:
         return {"date": None, "counts": {}}
     rows = HealthScore.objects.filter(date=newest).values("configuration_id").annotate(n=Count("*"))
     return {"date": newest, "counts": {row["configuration_id"]: row["n"] for row in rows}}
+
+
+def backfill_latest():
+    """The newest backfill request (queued, running or finished), or None."""
+    from healthscore.models import HealthBackfill
+
+    return HealthBackfill.objects.select_related("configuration").order_by("-created_at", "-id").first()

@@ -15,10 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import DatabaseError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import CustomDimension, DimensionType
+from core.pipeline import each_object, error_text
 from core.sql import date_param, statistics_refresh_if_stale
 from healthscore import defaults
 from healthscore.models import (
@@ -184,11 +185,20 @@ def criterion_problem(criterion: HealthCriterion, catalogue: _Catalogue) -> str:
     return ""
 
 
-def _plan(configuration: HealthConfiguration, catalogue: _Catalogue, day: datetime.date) -> _Plan:
-    components = list(configuration.components.prefetch_related("criteria"))
+def _plan(
+    configuration: HealthConfiguration,
+    catalogue: _Catalogue,
+    day: datetime.date,
+    components: list[HealthComponent] | None = None,
+) -> _Plan:
+    """The scoring plan of a configuration: its saved components, or `components` not saved (a preview), whose
+    criteria are in their `draft_criteria`."""
+    if components is None:
+        components = list(configuration.components.prefetch_related("criteria"))
     plan = _Plan(configuration, components)
     for component in components:
-        for criterion in component.criteria.all():
+        draft = getattr(component, "draft_criteria", None)
+        for criterion in draft if draft is not None else component.criteria.all():
             problem = criterion_problem(criterion, catalogue)
             if problem:
                 plan.problems.append(f"{component.name}: {problem}; that criterion is left out.")
@@ -216,14 +226,15 @@ def _json_array(*items: str) -> str:
     return f"{function}({', '.join(items)})"
 
 
-def _score_statement(plan: _Plan, target: tuple[str, list], day: datetime.date) -> tuple[str, list]:
-    """One INSERT ... SELECT scoring every account of `target` with the configuration of `plan`."""
-    configuration = plan.configuration
+def score_ctes(plan: _Plan, target: tuple[str, list]) -> tuple[str, list]:
+    """The WITH clauses scoring every account of `target` (a SELECT of account ids) with the configuration of `plan`:
+    `target`, `crit` (criterion scores), `comp` (component scores), `total` (score and weight with data per account),
+    `comp_json` and `crit_json`. The scoring statement inserts from them; previews aggregate them."""
     target_sql, target_params = target
     params: list = [*target_params]
     raw_parts = []
-    for criterion, sql, sql_params in plan.criteria:
-        raw_parts.append(f"SELECT account_id, %s AS criterion_id, value FROM ({sql}) c{criterion.pk}")
+    for position, (criterion, sql, sql_params) in enumerate(plan.criteria):
+        raw_parts.append(f"SELECT account_id, %s AS criterion_id, value FROM ({sql}) c{position}")
         params += [criterion.pk, *sql_params]
     if not raw_parts:
         raw_parts = ["SELECT id AS account_id, 0 AS criterion_id, 0.0 AS value FROM target WHERE 1 = 0"]
@@ -237,7 +248,6 @@ def _score_statement(plan: _Plan, target: tuple[str, list], day: datetime.date) 
     weight_rows = ", ".join(f"(%s, {_numeric('%s')})" for _ in plan.components) or f"(0, {_numeric('0')})"
     for component in plan.components:
         params += [component.pk, str(component.weight)]
-    total_weight = sum(component.weight for component in plan.components)
     linear = f"ROUND(100 * ({_numeric('r.value')} - p.low) / (p.high - p.low))"  # rounded before clamping, as SPEC says
     clamped = f"(CASE WHEN {linear} < 0 THEN 0 WHEN {linear} > 100 THEN 100 ELSE {linear} END)"
     sql = (
@@ -260,6 +270,21 @@ def _score_statement(plan: _Plan, target: tuple[str, list], day: datetime.date) 
         "GROUP BY account_id), "
         f"crit_json AS (SELECT account_id, {_json_object('criterion_id', _json_array('value', 'score'))} AS doc "
         "FROM crit GROUP BY account_id) "
+    )
+    return sql, params
+
+
+def total_weight_of(plan: _Plan) -> str:
+    """The configuration's total weight as text for SQL (1 when it has no component, so nothing divides by 0)."""
+    total = sum(component.weight for component in plan.components)
+    return str(total) if total else "1"
+
+
+def _score_statement(plan: _Plan, target: tuple[str, list], day: datetime.date) -> tuple[str, list]:
+    """One INSERT ... SELECT scoring every account of `target` with the configuration of `plan`."""
+    configuration = plan.configuration
+    sql, params = score_ctes(plan, target)
+    sql += (
         "INSERT INTO healthscore_healthscore "
         "(account_id, date, configuration_id, version, score, missing_weight, components, criteria) "
         "SELECT t.id, %s, %s, %s, total.score, "
@@ -269,7 +294,7 @@ def _score_statement(plan: _Plan, target: tuple[str, list], day: datetime.date) 
         "LEFT JOIN comp_json ON comp_json.account_id = t.id LEFT JOIN crit_json ON crit_json.account_id = t.id "
         "ORDER BY t.id"
     )
-    weight = str(total_weight) if total_weight else "1"
+    weight = total_weight_of(plan)
     params += [date_param(day), configuration.pk, configuration.version, weight, weight]
     return sql, params
 
@@ -320,16 +345,27 @@ def health_scores_compute(*, as_of: datetime.date) -> dict[str, int]:
     default_plan = _plan(default, catalogue, as_of) if default else None
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM healthscore_healthscore WHERE date = %s", [date_param(as_of)])
-    written: dict[str, int] = {}
-    for plan, target in _targets(plans, default_plan, as_of):
-        sql, params = _score_statement(plan, target, as_of)
+
+    def score(item: tuple[_Plan, tuple[str, list]]) -> int:
+        plan, target = item
         try:
-            with transaction.atomic(), connection.cursor() as cursor:
+            sql, params = _score_statement(plan, target, as_of)
+            with connection.cursor() as cursor:
                 cursor.execute(sql, params)
-                written[plan.configuration.name] = max(cursor.rowcount, 0)
-        except DatabaseError as exc:
-            logger.exception("Scoring with configuration %s failed for %s", plan.configuration.pk, as_of)
-            plan.problems.append(f"Scoring failed: {exc}"[:300])
+                return max(cursor.rowcount, 0)
+        except Exception as exc:
+            plan.problems.append(f"Scoring failed: {error_text(exc)}"[:300])
+            raise
+
+    # One configuration that fails is rolled back alone and recorded (on itself and on the pipeline run); its accounts
+    # stay unscored for the day, and the other configurations score on.
+    done = each_object(
+        _targets(plans, default_plan, as_of),
+        score,
+        name=lambda item: f"health configuration {item[0].configuration.name}",
+        record_on=lambda item: None,
+    )
+    written = {plan.configuration.name: rows for (plan, _), rows in done}
     for plan in [*plans, *([default_plan] if default_plan else [])]:
         _problems_record(plan.configuration, plan.problems)
     statistics_refresh_if_stale("healthscore_healthscore", written=sum(written.values()))

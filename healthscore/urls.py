@@ -6,4 +6,11 @@ app_name = "healthscore"
 
 urlpatterns = [
     path("", configurations.configuration_list, name="configurations"),
+    path("settings/", configurations.settings_edit, name="settings"),
+    path("new/", configurations.configuration_create, name="create"),
+    path("preview/", configurations.configuration_preview, name="preview"),
+    path("<int:pk>/", configurations.configuration_edit, name="edit"),
+    path("<int:pk>/delete/", configurations.configuration_delete, name="delete"),
+    path("backfills/", configurations.backfill_start, name="backfill"),
+    path("backfills/<int:pk>/", configurations.backfill_status, name="backfill_status"),
 ]
