@@ -185,6 +185,8 @@ class ListColumn:
 
     `annotate(qs, alias)` adds the column's value to the accounts as `alias` (for sorting: one join, no per-row
     subquery); `filter(qs, low, high)` keeps the accounts whose value lies in [low, high] (either may be None);
+    `without(qs)`, when given, keeps the accounts that have no value, so the list can read a page sorted by the
+    column in two parts (with a value, in the value's order; then the others) instead of sorting every account;
     `preferred` columns are offered first in the column chooser. Their cells come from the provider's `values`.
     """
 
@@ -194,6 +196,7 @@ class ListColumn:
     filter: Callable[[QuerySet, float | None, float | None], QuerySet]
     preferred: bool = False
     order: int = 100
+    without: Callable[[QuerySet], QuerySet] | None = None
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -251,15 +251,78 @@ def account_list(
         ranged = columns.get(key)
         if ranged is not None and ranged.extra is not None:
             qs = ranged.extra.filter(qs, low, high)
+    column = _sort_column(filters, columns)
+    if column is None:
+        return qs.order_by(F("name").desc() if filters.descending else F("name").asc(), "id")
+    if column.extra is not None:
+        qs = column.extra.annotate(qs, EXTRA_SORT_ALIAS)
+    expr = column.sort
+    order = [expr.desc(nulls_last=True) if filters.descending else expr.asc(nulls_last=True), F("name").asc()]
+    return qs.order_by(*order, "id")
+
+
+def _sort_column(filters: AccountFilters, columns: dict[str, Column]) -> Column | None:
+    """The column the list is sorted by; None when by name (asked for, or the column is unknown or not sortable)."""
     column = columns.get(filters.sort)
     if filters.sort == "name" or column is None or column.sort is None:
-        order = [F("name").desc() if filters.descending else F("name").asc()]
-    else:
-        if column.extra is not None:
-            qs = column.extra.annotate(qs, EXTRA_SORT_ALIAS)
-        expr = column.sort
-        order = [expr.desc(nulls_last=True) if filters.descending else expr.asc(nulls_last=True), F("name").asc()]
-    return qs.order_by(*order, "id")
+        return None
+    return column
+
+
+class SortedInTwoParts:
+    """The accounts of a list sorted by a provided column (a metric), for the paginator: first those with a value,
+    in the value's order, then those without one, by name, each part read on its own.
+
+    One query ordering a left join of every account with its value ("nulls last") makes the database join and sort
+    every account of the view for each page: half a second at 100,000 accounts. Read apart, each part walks an index
+    in the wanted order (the values' (metric, value) index; the names' index) and stops after one page. The total
+    is the list's own count, without the join; the second part's start is known from the first part's last page
+    (counted only when a page lies wholly past it)."""
+
+    ordered = True
+
+    def __init__(self, *, counted: QuerySet[Account], valued: QuerySet[Account], empty: QuerySet[Account]) -> None:
+        self.counted, self.valued, self.empty = counted, valued, empty
+
+    def count(self) -> int:
+        return self.counted.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[Account]:
+        if not isinstance(index, slice) or index.stop is None:
+            raise TypeError("A page of the list is read by a bounded slice.")
+        start, stop = index.start or 0, index.stop
+        rows = list(self.valued[start:stop])
+        if len(rows) < stop - start:
+            valued_total = start + len(rows) if rows or not start else self.valued.count()
+            offset = max(start - valued_total, 0)
+            rows += list(self.empty[offset : offset + stop - start - len(rows)])
+        return rows
+
+
+def account_list_pages(
+    *, user: User, filters: AccountFilters, columns: dict[str, Column], base: QuerySet[Account] | None = None
+) -> QuerySet[Account] | SortedInTwoParts:
+    """What the list page paginates: the accounts of `account_list` in the same order, with their tier, stage and
+    parent; sorted by a provided column (a metric), read in two parts (SortedInTwoParts) so a page costs what the
+    page holds, not what the view holds."""
+    related = ("tier", "stage", "parent")
+    column = _sort_column(filters, columns)
+    if column is None or column.extra is None or column.extra.without is None:
+        return account_list(user=user, filters=filters, columns=columns, base=base).select_related(*related)
+    unsorted = account_list(user=user, filters=replace(filters, sort="name"), columns=columns, base=base).order_by()
+    value = F(EXTRA_SORT_ALIAS)
+    valued = (
+        column.extra.annotate(unsorted, EXTRA_SORT_ALIAS)
+        .filter(**{f"{EXTRA_SORT_ALIAS}__isnull": False})
+        .order_by(value.desc() if filters.descending else value.asc(), "name", "id")
+    )
+    empty = column.extra.without(unsorted).order_by("name", "id")
+    return SortedInTwoParts(
+        counted=unsorted, valued=valued.select_related(*related), empty=empty.select_related(*related)
+    )
 
 
 def account_list_page(accounts: list[Account], columns: list[Column]) -> list[Account]:

@@ -40,6 +40,14 @@ def _filter(metric_id: int):
     return keep
 
 
+def _without(metric_id: int):
+    def keep(qs: QuerySet) -> QuerySet:
+        values = MetricCurrent.objects.filter(metric_id=metric_id, account_id=OuterRef("pk"), value__isnull=False)
+        return qs.filter(~Exists(values))
+
+    return keep
+
+
 def metric_columns() -> list:
     """One list column per live metric (every metric is numeric), the preferred ones marked (one query)."""
     from accounts.panels import ListColumn
@@ -53,6 +61,7 @@ def metric_columns() -> list:
                 label=LABELS.get(metric.key, metric.name),
                 annotate=_annotate(metric.pk),
                 filter=_filter(metric.pk),
+                without=_without(metric.pk),
                 preferred=preferred,
                 order=PREFERRED.index(metric.key) if preferred else 100,
             )

@@ -75,15 +75,17 @@ def revenue_trend_totals(*, accounts: QuerySet[Account]) -> tuple[datetime.date 
     except EmptyResultSet:
         return None, []
     sums = ", ".join(f"SUM(t.mrr_{i:02d})" for i in range(TREND_POINTS))
+    # The members' query is written out twice rather than shared through a WITH: PostgreSQL materialises a WITH
+    # that is read twice, and then plans both reads blind (it guessed 200 rows for 90,000 and took 4x longer).
     sql = (
-        f"WITH members(pk) AS ({members_sql}) "
         f"SELECT t.as_of, {sums} FROM metrics_revenuetrend t "
-        "WHERE t.account_id IN (SELECT pk FROM members) AND t.account_id NOT IN ("
-        "SELECT c.account_id FROM metrics_revenuetrendcover c WHERE c.ancestor_id IN (SELECT pk FROM members)) "
+        f"WHERE t.account_id IN ({members_sql}) AND NOT EXISTS ("
+        "SELECT 1 FROM metrics_revenuetrendcover c WHERE c.account_id = t.account_id "
+        f"AND c.ancestor_id IN ({members_sql})) "
         "GROUP BY t.as_of ORDER BY t.as_of DESC"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, members_params)
+        cursor.execute(sql, [*members_params, *members_params])
         row = cursor.fetchone()
     if row is None:
         return None, []

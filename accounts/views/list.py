@@ -61,6 +61,8 @@ def list_state(request: HttpRequest, params: QueryDict | None = None) -> dict[st
             base, view_problem = Account.objects.none(), str(exc)
     qs = selectors.account_list(user=user, filters=filters, columns=columns, base=base)
     return {
+        # What the page paginates (the same accounts in the same order, read a page at a time); lazy like `qs`.
+        "pages": selectors.account_list_pages(user=user, filters=filters, columns=columns, base=base),
         "extra_views": list(extra_views.values()),
         "view_problem": view_problem,
         "dimensions": dimensions,
@@ -83,8 +85,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
     beside it load on their own (accounts.views.summary) with the same query string."""
     state = list_state(request)
     filters = state["filters"]
-    qs = state["qs"].select_related("tier", "stage", "parent")
-    paginator = Paginator(qs, state["per_page"])
+    paginator = Paginator(state["pages"], state["per_page"])
     page = paginator.get_page(request.GET.get("page"))
     rows = selectors.account_list_page(list(page.object_list), state["chosen"])
     params = {k: request.GET.getlist(k) for k in request.GET if k != "page"}
@@ -117,6 +118,10 @@ def account_list(request: HttpRequest) -> HttpResponse:
         "can_update": can_update(request.user),
         "bulk_form": forms.BulkActionForm() if can_update(request.user) else None,
         "bulk_max": BULK_MAX_ACCOUNTS,
+        # The column checkboxes are drawn by the template from these (the form's own widget renders a template
+        # per choice, which costs more than the whole table); the form still validates what is posted.
+        "column_choices": [(key, column.label) for key, column in state["columns"].items()],
+        "chosen_keys": {c.key for c in state["chosen"]},
         "columns_form": forms.ColumnsForm(
             initial={"columns": [c.key for c in state["chosen"]], "per_page": state["per_page"]},
             columns=state["columns"],

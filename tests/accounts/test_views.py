@@ -115,6 +115,32 @@ def test_list_query_count_is_bounded(manager_client, manager, django_assert_max_
     assert response.status_code == 200
 
 
+def test_list_cells_show_each_chosen_column_escaped(
+    manager_client, manager, account, other_account, unassigned_account
+):
+    note = CustomDimension.objects.create(key="note", label="Note", data_type="text")
+    services.account_update(account=account, by=None, name="Acme <b>Corp</b>")
+    services.account_update(
+        account=other_account, by=None, parent=account, employees=12500, join_date=datetime.date(2025, 3, 9)
+    )
+    Account.objects.filter(pk=other_account.pk).update(status_title="<i>Renewing</i>")
+    services.account_dimensions_set(account=other_account, values={note: "<script>x</script>"})
+    columns = ["csms", "status", "parent", "dim_note", "employees", "join_date"]
+    services.list_preference_save(user=manager, columns=columns, per_page=25)
+
+    def row(q):
+        body = manager_client.get(url("list"), {"view": "all", "q": q}).content.decode()
+        return body[body.index("<tbody>") : body.index("</tbody>")]
+
+    globex = row("Globex")
+    assert "<td>Other Csm</td><td>&lt;i&gt;Renewing&lt;/i&gt;</td>" in globex
+    assert f'<td><a href="/accounts/{account.pk}/">Acme &lt;b&gt;Corp&lt;/b&gt;</a></td>' in globex
+    assert "<td>&lt;script&gt;x&lt;/script&gt;</td><td>12,500</td><td>9 Mar 2025</td>" in globex
+    assert "<script>" not in globex and "<i>" not in globex
+    initech = row("Initech")
+    assert '<td><span class="text-body-secondary">Unassigned</span></td><td>—</td><td>—</td><td>—</td>' in initech
+
+
 def test_columns_are_remembered(manager_client, manager):
     response = manager_client.post(url("columns"), {"columns": ["industry", "nps"], "per_page": 25})
     assert response.status_code == 302

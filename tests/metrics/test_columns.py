@@ -2,6 +2,7 @@
 range like the number dimensions, scoped to what the member may see, in a bounded number of queries."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -127,3 +128,32 @@ def test_the_query_count_does_not_grow_with_metric_columns(client, manager, book
     with django_assert_max_num_queries(len(one) + 1):
         response = client.get(reverse("accounts:list"), {"view": "all", "sort": "-metric_arr", "metric_mrr_min": "1"})
     assert names(response.content.decode()) == ["Bravo", "Alpha", "Charlie"]
+
+
+def test_pages_sorted_by_a_metric_run_on_past_the_accounts_with_a_value(
+    client, manager, db, django_assert_max_num_queries
+):
+    """Sorted by a metric, the accounts with a value come first, then those without (by name), and the pages hold
+    exactly that order across the turn: the same as the export, each account once."""
+    catalogue_sync()
+    mrr = Metric.objects.get(key="mrr")
+    for n in range(60):
+        account = Account.objects.create(account_id=f"acc-{n:02d}", name=f"Firm {n:02d}")
+        if n % 3 == 0:  # 20 accounts with MRR, several sharing a value (ties go by name)
+            MetricCurrent.objects.create(metric=mrr, account=account, value=100 + n % 4, as_of=AS_OF)
+    choose(manager, ["metric_mrr"])
+    client.force_login(manager)
+    for sort in ("-metric_mrr", "metric_mrr"):
+        seen = []
+        for page in (1, 2, 3):
+            with django_assert_max_num_queries(22):
+                body = client.get(reverse("accounts:list"), {"view": "all", "sort": sort, "page": page}).content
+            seen += re.findall(r'<a href="/accounts/\d+/">(Firm \d+)</a>', body.decode())
+        export = b"".join(client.get(reverse("accounts:export"), {"view": "all", "sort": sort})).decode()
+        assert seen == [line.split(",")[0] for line in export.splitlines()[1:]]
+        assert len(seen) == len(set(seen)) == 60
+        valued = [f"Firm {n:02d}" for n in range(0, 60, 3)]
+        values = {f"Firm {n:02d}": 100 + n % 4 for n in range(0, 60, 3)}
+        expected = sorted(valued, key=lambda name: (-values[name] if sort[0] == "-" else values[name], name))
+        assert seen[:20] == expected
+        assert seen[20:] == sorted(set(seen) - set(valued))
