@@ -10,12 +10,13 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 # Two workers: one per core of the reference machine.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: help uv install install-dev browser demo run migrate test test-fast lint format bench check-compose
+.PHONY: help uv install install-dev browser demo run migrate test test-fast lint format bench check-compose screenshots
 
 help:
 	@echo "make demo    install, migrate, load demo data and run web + worker + beat (SQLite, no services)"
 	@echo "make test    install test needs (incl. Chromium) and run the whole suite on PostgreSQL + Redis"
 	@echo "make lint    ruff check + format check"
+	@echo "make screenshots  seed a demo database of its own and save 1440x900 PNGs of the main pages in docs/screenshots/"
 
 uv:
 	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
@@ -63,6 +64,11 @@ lint:
 format:
 	$(UV) run --frozen ruff format .
 	$(UV) run --frozen ruff check --fix .
+
+# Its own SQLite database in a temporary folder (ACCOUNTS=n for more or fewer demo accounts).
+ACCOUNTS ?= 150
+screenshots: install-dev browser
+	$(PYTHON) docs/screenshots.py --accounts $(ACCOUNTS)
 
 check-compose:
 	docker-compose -f docker-compose.yml config -q

@@ -93,3 +93,31 @@ def register_nav_widget(key: str, template: str, order: int = 100) -> None:
 
 def nav_widgets() -> list[str]:
     return [template for _, template in sorted(_nav_widgets.values())]
+
+
+@dataclass(frozen=True)
+class HomePanel:
+    """A block of the home page, loaded on its own after the page (htmx): `template` is included with `panel`, the
+    dict `context(request)` answers for the member. An app above core registers it in its AppConfig.ready()."""
+
+    key: str
+    label: str
+    template: str
+    context: Callable[[object], dict]
+    order: int = 100
+
+
+_home_panels: dict[str, HomePanel] = {}
+
+
+def register_home_panel(panel: HomePanel) -> None:
+    """Add (or replace, by key) a block of the home page."""
+    _home_panels[panel.key] = panel
+
+
+def home_panels() -> list[HomePanel]:
+    return sorted(_home_panels.values(), key=lambda panel: (panel.order, panel.key))
+
+
+def home_panel(key: str) -> HomePanel | None:
+    return _home_panels.get(key)

@@ -1,11 +1,12 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from core.health import health_report
+from core.navigation import home_panel, home_panels
 from core.params import API_PREFIXES
 
 
@@ -19,8 +20,19 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """The member's home: their numbers (blocks other apps register, each loaded on its own), the areas they may
+    use, and the system's status."""
     ok, report = health_report()
-    return render(request, "core/home.html", {"health_ok": ok, "health": report})
+    return render(request, "core/home.html", {"health_ok": ok, "health": report, "home_panels": home_panels()})
+
+
+@login_required
+def home_block(request: HttpRequest, key: str) -> HttpResponse:
+    """One block of the home page (`key`), for the member asking; 404 for an unknown block."""
+    panel = home_panel(key)
+    if panel is None:
+        raise Http404("No such block.")
+    return render(request, "core/home_block.html", {"panel_def": panel, "panel": panel.context(request)})
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

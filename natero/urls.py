@@ -14,6 +14,7 @@ admin.site.site_header = "Natero administration"
 
 urlpatterns = [
     path("", core_views.home, name="home"),
+    path("home/<slug:key>/", core_views.home_block, name="home_block"),
     path("healthz", core_views.healthz, name="healthz"),
     path(
         "login/",

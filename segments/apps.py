@@ -10,8 +10,9 @@ class SegmentsConfig(AppConfig):
 
         from accounts.panels import register_list_views
         from core.demo import register_seeder
-        from core.navigation import NavItem, register
+        from core.navigation import HomePanel, NavItem, register, register_home_panel
         from segments.demo import seed_segments
+        from segments.home import book_numbers
         from segments.selectors import account_list_views
         from segments.services import examples_install_after_migrate
 
@@ -19,4 +20,5 @@ class SegmentsConfig(AppConfig):
         register_seeder("segments", 95, seed_segments)  # after the pipeline: its lists read metrics
         # Saved account lists become views of the account list.
         register_list_views(account_list_views)
+        register_home_panel(HomePanel("book", "Your book", "segments/home_book.html", book_numbers, order=10))
         post_migrate.connect(examples_install_after_migrate, sender=self, dispatch_uid="segments_examples")
