@@ -122,7 +122,7 @@ def walk(base: str, out: Path, browser) -> list[str]:
         page.wait_for_url(re.compile(r".*/accounts/import/\d+/"))
 
     def health(page) -> None:
-        response = page.goto(f"{base}/settings/health/")
+        response = page.goto(f"{base}/health/")
         if response is None or response.status == 404:
             raise LookupError("no health page")
 
