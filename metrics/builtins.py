@@ -89,6 +89,27 @@ def _usage_column(column: str):
     return sql
 
 
+LAST_ACTIVITY_DAYS = 365
+
+
+def _days_since_activity(day: datetime.date) -> tuple[str, list]:
+    """Days from the account's last day with product events (its own or a child account's) to the day, looking back
+    at most a year: the cost of a day stays the same whatever the history kept, and an account idle for longer has
+    no value."""
+    last = "MAX(u.date)"
+    own = (
+        f"SELECT u.account_id AS account_id, {days_between('%s', last)} AS value FROM usage_accountusagedaily u "
+        "WHERE u.date > %s AND u.date <= %s AND u.events > 0 GROUP BY u.account_id"
+    )
+    sql = (
+        f"WITH RECURSIVE {account_tree_cte()}, own AS ({own}) "
+        "SELECT t.ancestor_id AS account_id, MIN(own.value) AS value FROM own "
+        "JOIN tree t ON t.account_id = own.account_id GROUP BY t.ancestor_id"
+    )
+    since = day - datetime.timedelta(days=LAST_ACTIVITY_DAYS)
+    return sql, [date_param(day), date_param(since), date_param(day)]
+
+
 def _window_start(day: datetime.date, days: int = 30) -> object:
     return date_param(day - datetime.timedelta(days=days - 1))
 
@@ -235,6 +256,14 @@ USAGE_AND_REVENUE = [
         U.SCORE,
         R.LATEST,
         description="Percentile of session time over 30 days among active accounts.",
+    ),
+    BuiltinMetric(
+        "days_since_activity",
+        "Days since last activity",
+        _days_since_activity,
+        U.DAYS,
+        R.LATEST,
+        description="Days from the last day with product events (within the past year) to the day.",
     ),
     BuiltinMetric("mrr", "MRR", _mrr, U.CURRENCY, R.LATEST, description="Monthly recurring revenue (base currency)."),
     BuiltinMetric(

@@ -10,7 +10,15 @@ from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet
 from metrics.models import Metric, MetricCurrent, MetricUnit
 
 # Offered first in the column chooser, in this order: what a CSM scans a book of business by.
-PREFERRED = ["mrr", "arr", "activity_rank", "monthly_active_users", "days_since_touchpoint", "days_active_30"]
+PREFERRED = [
+    "mrr",
+    "arr",
+    "activity_rank",
+    "monthly_active_users",
+    "days_since_touchpoint",
+    "days_since_activity",
+    "days_active_30",
+]
 LABELS = {"monthly_active_users": "Active users (30 days)", "days_since_touchpoint": "Days since touchpoint"}
 PREFIX = "metric_"
 
@@ -70,16 +78,18 @@ def metric_columns() -> list:
 
 
 def _text(value: float, unit: str, currency: str) -> str:
-    from metrics.panels import money_text
+    """A metric's value in the one format of every page (core.formatting): money with its currency, numbers with
+    thousands separators and never an exponent."""
+    from core.formatting import format_money, format_number
 
     if unit == MetricUnit.CURRENCY:
-        return money_text(value, currency)
+        return format_money(value, currency or None)
     if unit == MetricUnit.PERCENT:
-        return f"{value:,.1f} %"
+        return f"{format_number(value, 1)} %"
     if unit == MetricUnit.SECONDS:
         hours, rest = divmod(round(value), 3600)
-        return f"{hours}h {rest // 60:02d}m" if hours else f"{rest // 60}m {rest % 60:02d}s"
-    return f"{value:,.0f}" if float(value).is_integer() or abs(value) >= 100 else f"{value:,.2f}"
+        return f"{hours:,}h {rest // 60:02d}m" if hours else f"{rest // 60}m {rest % 60:02d}s"
+    return format_number(value, 0 if float(value).is_integer() or abs(value) >= 100 else None)
 
 
 def metric_column_values(keys: list[str], account_ids: list[int]) -> dict[str, dict[int, Any]]:

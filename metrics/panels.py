@@ -17,8 +17,10 @@ __all__ = ["account_revenue_facts", "revenue_trend", "revenue_trend_context", "t
 
 
 def money_text(value: float | Decimal | None, currency: str) -> str:
-    """An amount in the base currency for display: "12,400 USD"; "—" when unknown."""
-    return "—" if value is None else f"{value:,.0f} {currency}"
+    """An amount in the base currency in the one money format (core.formatting): "$12,400.00"; "—" when unknown."""
+    from core.formatting import EMPTY, format_money
+
+    return EMPTY if value is None else format_money(value, currency)
 
 
 def account_revenue_facts(account: Account) -> list:

@@ -65,7 +65,7 @@ def test_account_page_shows_modules_features_ranks_and_revenue(manager_client, u
     # The overview: activity rank 81 rising, MRR, ARR and active users from the current metric values.
     facts = body[body.index('data-testid="facts"') : body.index('data-testid="csms"')]
     assert "81" in facts and 'data-trend="1"' in facts and "↑" in facts and "(trend rising)" in facts
-    assert "1,200 USD" in facts and "14,400 USD" in facts and "Active users" in facts
+    assert "$1,200.00" in facts and "$14,400.00" in facts and "Active users" in facts
     # The contacts table: a rank and an arrow per contact; a contact with no rank shows a dash.
     contacts = body[body.index('id="contacts"') : body.index('id="usage"')]
     rita = contacts[contacts.index("Rita Rising") :]

@@ -85,6 +85,21 @@ def test_interactions_and_days_since_touchpoint(accounts):
     assert values("days_since_touchpoint") == {"A": 0, "B": 12}
 
 
+def test_days_since_last_activity_counts_from_the_last_day_with_events(accounts):
+    from usage.models import AccountUsageDaily
+
+    a, b = accounts["A"], accounts["B"]
+    child = Account.objects.create(account_id="C", name="Child", parent=b)
+    AccountUsageDaily.objects.create(account=a, date=DAY - datetime.timedelta(days=3), events=5)
+    AccountUsageDaily.objects.create(account=a, date=DAY - datetime.timedelta(days=1), events=0)  # a day without any
+    AccountUsageDaily.objects.create(account=a, date=DAY + datetime.timedelta(days=1), events=9)  # after the day
+    AccountUsageDaily.objects.create(account=b, date=DAY - datetime.timedelta(days=400), events=5)  # past a year
+    AccountUsageDaily.objects.create(account=child, date=DAY - datetime.timedelta(days=8), events=2)
+    services.metric_values_compute(as_of=DAY)
+    # The parent's last activity is its child's, eight days ago.
+    assert values("days_since_activity") == {"A": 3, "B": 8, "C": 8}
+
+
 def test_running_a_day_twice_leaves_identical_tables(tickets, accounts):
     services.metric_values_compute(as_of=DAY)
     first = sorted(MetricValue.objects.values_list("metric_id", "account_id", "date", "value"))
