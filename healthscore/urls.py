@@ -1,6 +1,6 @@
 from django.urls import path
 
-from healthscore.views import configurations
+from healthscore.views import calibration, configurations
 
 app_name = "healthscore"
 
@@ -13,4 +13,8 @@ urlpatterns = [
     path("<int:pk>/delete/", configurations.configuration_delete, name="delete"),
     path("backfills/", configurations.backfill_start, name="backfill"),
     path("backfills/<int:pk>/", configurations.backfill_status, name="backfill_status"),
+    path("calibration/", calibration.report, name="calibration"),
+    path("calibration/what-if/", calibration.whatif, name="whatif-default"),
+    path("calibration/what-if/<int:pk>/", calibration.whatif, name="whatif"),
+    path("calibration/suggest/<int:pk>/", calibration.suggest, name="suggest"),
 ]
