@@ -11,8 +11,8 @@ import math
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from healthscore.calibration import Proposal, proposal_of
-from healthscore.models import HealthConfiguration
+from healthscore.calibration import Proposal, ProposedComponent, ProposedCriterion, proposal_of
+from healthscore.models import HealthConfiguration, HealthCriterion
 
 MAX_WEIGHT = Decimal("999999.999")
 
@@ -101,3 +101,33 @@ def proposal_data(proposal: Proposal) -> dict[str, str]:
 def _plain(value: float) -> str:
     text = repr(float(value))
     return text[:-2] if text.endswith(".0") else text
+
+
+def proposal_from_editor(configuration: HealthConfiguration, components: list[dict[str, Any]]) -> Proposal:
+    """The proposal of the configuration editor's valid form (`EditorForm.components_data()`). A criterion keeps
+    its stored values only when it is saved and still reads the same metric or dimension the same way; otherwise
+    (new, or its measure, aggregation or window changed) it has none and the what-if leaves it out."""
+    saved = {
+        criterion.pk: criterion for criterion in HealthCriterion.objects.filter(component__configuration=configuration)
+    }
+    proposed = []
+    for component in components:
+        criteria = []
+        for data in component["criteria"]:
+            label = data["metric_key"] or data["dimension_key"]
+            old = saved.get(data.get("id"))
+            same = old is not None and (old.source, old.metric_key, old.dimension_key) == (
+                data["source"],
+                data["metric_key"],
+                data["dimension_key"],
+            )
+            if same and data["source"] == "metric":
+                same = (old.aggregation, old.window_days) == (data["aggregation"], data["window_days"])
+            criteria.append(
+                ProposedCriterion(
+                    old.pk if same else None, label, float(data["low"]), float(data["high"]), bool(data["inverted"])
+                )
+            )
+        weight = Decimal(component["weight"])
+        proposed.append(ProposedComponent(component.get("id"), component["name"], weight, criteria))
+    return Proposal(proposed)

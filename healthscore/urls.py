@@ -17,4 +17,5 @@ urlpatterns = [
     path("calibration/what-if/", calibration.whatif, name="whatif-default"),
     path("calibration/what-if/<int:pk>/", calibration.whatif, name="whatif"),
     path("calibration/suggest/<int:pk>/", calibration.suggest, name="suggest"),
+    path("calibration/editor-what-if/", calibration.editor_whatif, name="what_if"),
 ]

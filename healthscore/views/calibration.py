@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.selectors import accounts_visible_to
 from core.htmx import is_partial_request, render_page
 from healthscore import calibration
-from healthscore.calibration_forms import proposal_data, proposal_from_data, weight_field
+from healthscore.calibration_forms import proposal_data, proposal_from_data, proposal_from_editor, weight_field
 from healthscore.models import HealthConfiguration
 from healthscore.selectors import health_settings
 from team.decorators import team_permission_required
@@ -216,3 +216,31 @@ def suggest(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         "apply_query": f"horizon={horizon}&{apply}" if apply else "",
     }
     return render_page(request, "healthscore/calibration_suggestion.html", context, partial="suggestion")
+
+
+@team_permission_required(TeamPermission.CONFIGURE_SETTINGS)
+@require_http_methods(["POST"])
+def editor_whatif(request: HttpRequest) -> HttpResponse:
+    """The what-if of the configuration editor's unsaved form (posted as the editor posts it, `configuration`
+    naming the configuration edited): its figures over the history beside the saved configuration's."""
+    from healthscore.forms import EditorForm
+
+    raw = request.POST.get("configuration", "")
+    horizon = _horizon(request)
+    context: dict = {"horizon": horizon, "in_editor": True}
+    if not raw.isdigit():
+        context["message"] = "A new configuration has no stored scores yet: save it, then compare."
+        return render_page(request, "healthscore/calibration_whatif.html", context, partial="whatif-result")
+    configuration = get_object_or_404(HealthConfiguration, pk=int(raw))
+    context["configuration"] = configuration
+    editor = EditorForm(configuration, request.POST)
+    if not editor.is_valid():
+        context["message"] = editor.first_error() or "Fix the marked fields first."
+        return render_page(request, "healthscore/calibration_whatif.html", context, partial="whatif-result")
+    proposal = proposal_from_editor(configuration, editor.components_data())
+    result = calibration.whatif(configuration, proposal, horizon=horizon, accounts=_scope(request.user))
+    context["result"] = result
+    if result.ready:
+        context["roc_chart"] = roc_chart([("Saved", result.current), ("Changed", result.changed)])
+        context["band_chart"] = band_chart([("Saved", result.current), ("Changed", result.changed)])
+    return render_page(request, "healthscore/calibration_whatif.html", context, partial="whatif-result")

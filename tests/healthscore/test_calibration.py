@@ -250,3 +250,22 @@ def test_the_what_if_and_suggestions_need_the_settings_permission(scored, defaul
     client.force_login(members["CSM"])
     assert client.get(f"/health/calibration/what-if/{default.pk}/").status_code == 403
     assert client.post(f"/health/calibration/suggest/{default.pk}/").status_code == 403
+
+
+def test_the_editor_form_gets_the_what_if_of_its_unsaved_changes(scored, default, manager_client):
+    from tests.healthscore.test_editor import form_of
+
+    expected = calibration.whatif(default, _changed(calibration.proposal_of(default)), horizon=30).changed
+    data = form_of(default, **{"c0-weight": "0.5", "c1-weight": "3.25", "c0-k0-low": "12", "c0-k0-high": "18"})
+    del data["c1-k0-inverted"]
+    response = manager_client.post("/health/calibration/editor-what-if/", data, HTTP_HX_REQUEST="true")
+    partial = response.content.decode()
+    assert response.status_code == 200 and "<html" not in partial
+    assert f'data-testid="editor-whatif-auc">{expected.auc:.2f}<' in partial
+    # A criterion now read over another window has no comparable stored values: left out and named.
+    data = form_of(default, **{"c0-k1-window_days": "7", "c0-k1-aggregation": "average"})
+    partial = manager_client.post("/health/calibration/editor-what-if/", data, HTTP_HX_REQUEST="true").content.decode()
+    assert "Left out (no stored values yet): Usage: seats" in partial
+    data = form_of(default, **{"c0-weight": "-1"})
+    partial = manager_client.post("/health/calibration/editor-what-if/", data, HTTP_HX_REQUEST="true").content.decode()
+    assert 'data-testid="whatif-message"' in partial and "editor-whatif" not in partial
