@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import logging
 import re
 from abc import ABC, abstractmethod
 from collections import Counter
@@ -31,6 +32,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import ImportJob, ImportStatus
+
+logger = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_STORED_ERRORS = 1000
@@ -385,7 +388,8 @@ def import_check(*, job: ImportJob) -> ImportJob:
 
 def import_commit(*, job: ImportJob) -> ImportJob:
     """Re-check the file and write every valid row in one transaction (upsert by key); rows with errors are
-    skipped and reported. Counts created / updated / unchanged rows on the job."""
+    skipped and reported. Counts created / updated / unchanged rows on the job. Any other error while writing
+    rolls the whole file back and marks the job failed with that error (logged), so it never stays "committing"."""
     target = target_for(job.target)
     with job.file.open("rb") as handle:
         data = handle.read()
@@ -399,31 +403,44 @@ def import_commit(*, job: ImportJob) -> ImportJob:
         raise
     counts: Counter[str] = Counter()
     write_errors: list[RowError] = []
-    with transaction.atomic():
-        for index, (line, clean) in enumerate(result.valid):
-            try:
-                with transaction.atomic():
-                    counts[target.write(line, clean, result.ctx)] += 1
-            except ValidationError as exc:
-                write_errors.append(RowError(line, "", " ".join(exc.messages)))
-            except RowInvalid as exc:
-                write_errors.append(RowError(line, exc.field, exc.message))
-            if report and index % 200 == 0:
-                total = len(result.valid)
-                cache.set(_progress_key(job.pk), (total // 2 + index // 2, total), 3600)
-        target.after_write(result.ctx)
-        result.errors.extend(write_errors)
-        result.errors.sort(key=lambda e: (e.line, e.field))
-        bad = {e.line for e in write_errors}
-        result.valid = [(line, clean) for line, clean in result.valid if line not in bad]
-        _store_errors(job, result)
-        job.created_count = counts["created"]
-        job.updated_count = counts["updated"]
-        job.unchanged_count = counts["unchanged"]
-        job.processed_rows = job.total_rows
-        job.status = ImportStatus.DONE
-        job.finished_at = timezone.now()
-        job.save()
+    line = 0
+    try:
+        with transaction.atomic():
+            for index, (line, clean) in enumerate(result.valid):
+                try:
+                    with transaction.atomic():
+                        counts[target.write(line, clean, result.ctx)] += 1
+                except ValidationError as exc:
+                    write_errors.append(RowError(line, "", " ".join(exc.messages)))
+                except RowInvalid as exc:
+                    write_errors.append(RowError(line, exc.field, exc.message))
+                if report and index % 200 == 0:
+                    total = len(result.valid)
+                    cache.set(_progress_key(job.pk), (total // 2 + index // 2, total), 3600)
+            target.after_write(result.ctx)
+            result.errors.extend(write_errors)
+            result.errors.sort(key=lambda e: (e.line, e.field))
+            bad = {e.line for e in write_errors}
+            result.valid = [(line, clean) for line, clean in result.valid if line not in bad]
+            _store_errors(job, result)
+            job.created_count = counts["created"]
+            job.updated_count = counts["updated"]
+            job.unchanged_count = counts["unchanged"]
+            job.processed_rows = job.total_rows
+            job.status = ImportStatus.DONE
+            job.finished_at = timezone.now()
+            job.save()
+    except Exception as exc:
+        # Anything but a row's own validation error stops the import: the transaction is rolled back whole, so
+        # the job says where and why it stopped instead of staying "committing" with part of the file written.
+        logger.exception("Import job %s stopped at line %s", job.pk, line)
+        job.refresh_from_db()
+        job.created_count = job.updated_count = job.unchanged_count = job.processed_rows = 0
+        cache.delete(_progress_key(job.pk))
+        reason = " ".join(str(exc).split())[:300] or type(exc).__name__
+        return _job_failed(
+            job, f"The import stopped at line {line} because of an unexpected error ({reason}); nothing was written."
+        )
     cache.delete(_progress_key(job.pk))
     return job
 

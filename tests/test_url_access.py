@@ -4,80 +4,12 @@ sections included) answers 404 to a member for an account that is not theirs, so
 from __future__ import annotations
 
 import re
-import uuid
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
-from django.urls.resolvers import RegexPattern, RoutePattern
 
-# Pages that must work without logging in, each for a reason.
-PUBLIC = {
-    "healthz": "monitors and load balancers poll it",
-    "login": "where anonymous visitors are sent",
-    "logout": "logging out needs no session",
-    "password_reset": "a member who forgot their password is not logged in",
-    "password_reset_done": "same",
-    "password_reset_confirm": "same",
-    "password_reset_complete": "same",
-    "team:invitation_accept": "an invited person has no login yet",
-    "admin:login": "redirects to the product's login",
-    "admin:logout": "logging out needs no session",
-}
-# Routes that authenticate otherwise (API keys, signed webhooks) answer 401 or 403 instead of redirecting.
-API_PREFIXES: tuple[str, ...] = ("/api/", "/v1/", "/webhooks/")
+from tests.urlwalk import API_PREFIXES, PUBLIC, all_urls, fill, walk_routes
 
-SAMPLE = {"int": "1", "str": "x", "slug": "x", "uuid": str(uuid.UUID(int=1)), "path": "x"}
-ROUTE_PARAM = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
-
-
-def _group_value(group_regex: str) -> str:
-    for candidate in ("team", "1", "x", "auth"):
-        if re.fullmatch(group_regex, candidate):
-            return candidate
-    raise AssertionError(f"No sample value for {group_regex}")
-
-
-def _regex_to_path(regex: str) -> str:
-    regex = regex.lstrip("^").rstrip("$").replace("\\Z", "")
-    out, i = "", 0
-    while i < len(regex):
-        if regex.startswith("(?P<", i):
-            depth, j = 0, i
-            while True:
-                depth += {"(": 1, ")": -1}.get(regex[j], 0)
-                if depth == 0:
-                    break
-                j += 1
-            inner = regex[regex.index(">", i) + 1 : j]
-            out += _group_value(inner)
-            i = j + 1
-        else:
-            out += regex[i].replace("\\", "")
-            i += 1
-    return out
-
-
-def _part(pattern) -> str:
-    if isinstance(pattern, RoutePattern):
-        return ROUTE_PARAM.sub(lambda m: SAMPLE[m.group("converter") or "str"], str(pattern))
-    if isinstance(pattern, RegexPattern):
-        return _regex_to_path(pattern.regex.pattern)
-    raise AssertionError(f"Unknown pattern kind {pattern!r}")
-
-
-def _walk(resolver: URLResolver, prefix: str = "", namespace: str | None = None):
-    for entry in resolver.url_patterns:
-        if isinstance(entry, URLResolver):
-            ns = entry.namespace or namespace
-            if entry.namespace and namespace:
-                ns = f"{namespace}:{entry.namespace}"
-            yield from _walk(entry, prefix + _part(entry.pattern), ns)
-        elif isinstance(entry, URLPattern):
-            name = f"{namespace}:{entry.name}" if namespace and entry.name else entry.name
-            yield name, "/" + prefix + _part(entry.pattern)
-
-
-ALL_URLS = sorted(set(_walk(get_resolver())), key=lambda item: (item[1], str(item[0])))
+ALL_URLS = all_urls()
 
 
 def test_it_finds_the_projects_pages():
@@ -126,35 +58,9 @@ ACCOUNT_PARAMS = {"pk", "account_pk"}
 HX = {"HTTP_HX_REQUEST": "true"}
 
 
-def _walk_routes(resolver: URLResolver, prefix: tuple = (), namespace: str | None = None):
-    """(name, patterns from the root) of every route, so that ids can be filled per parameter name."""
-    for entry in resolver.url_patterns:
-        if isinstance(entry, URLResolver):
-            ns = entry.namespace or namespace
-            if entry.namespace and namespace:
-                ns = f"{namespace}:{entry.namespace}"
-            yield from _walk_routes(entry, (*prefix, entry.pattern), ns)
-        elif isinstance(entry, URLPattern):
-            name = f"{namespace}:{entry.name}" if namespace and entry.name else entry.name
-            yield name, (*prefix, entry.pattern)
-
-
 def _fill(patterns: tuple, ids: dict[str, int]) -> tuple[str, set[str]]:
-    """The path of a route with its int parameters taken from `ids` (the foreign account's for unknown names),
-    and the names of those parameters."""
-    int_params: set[str] = set()
-
-    def value(match: re.Match) -> str:
-        converter, name = match.group("converter") or "str", match.group("name")
-        if converter == "int":
-            int_params.add(name)
-            return str(ids.get(name, FOREIGN["pk"]))
-        return SAMPLE[converter]
-
-    parts = []
-    for pattern in patterns:
-        parts.append(ROUTE_PARAM.sub(value, str(pattern)) if isinstance(pattern, RoutePattern) else _part(pattern))
-    return "/" + "".join(parts), int_params
+    """The path of a route with its int parameters taken from `ids` (the foreign account's for unknown names)."""
+    return fill(patterns, lambda converter, name: str(ids.get(name, FOREIGN["pk"])) if converter == "int" else None)
 
 
 def _scope_targets() -> list[tuple[str, str, str | None]]:
@@ -162,7 +68,7 @@ def _scope_targets() -> list[tuple[str, str, str | None]]:
     route takes an account and another object, the mixed path with the CSM's own account and the foreign object
     (an object of another account must not be reachable through one's own)."""
     targets = []
-    for name, patterns in _walk_routes(get_resolver()):
+    for name, patterns in walk_routes():
         if name in PUBLIC or (name or "").startswith("admin:"):
             continue
         path, params = _fill(patterns, FOREIGN)

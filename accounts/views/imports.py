@@ -45,6 +45,10 @@ class _CappedUpload(TemporaryFileUploadHandler):
 
 
 TOO_LARGE = f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB: split it in parts."
+NO_LENGTH = (
+    "The upload did not say its size (no Content-Length), so it was not read: upload the file from this page, or "
+    "send it with a Content-Length header."
+)
 
 
 @csrf_exempt  # the upload handler must be set before the CSRF check reads the body; csrf_protect checks it after
@@ -52,17 +56,20 @@ TOO_LARGE = f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB: spli
 def import_upload(request: HttpRequest) -> HttpResponse:
     """Pick what to import, download the template, upload a CSV; recent imports below.
 
-    An oversize upload is refused before its body is read (by its Content-Length) or while it streams in."""
+    An oversize upload is refused before its body is read (by its Content-Length) or while it streams in; an upload
+    without a Content-Length (sent in chunks) is refused unread, since Django reads no body it cannot measure."""
     _require_all_accounts(request)
     capped = _CappedUpload(request)
     if request.method == "POST":
+        if not request.META.get("CONTENT_LENGTH"):
+            return _upload_page(request, _upload_form(request, bound=False), error=NO_LENGTH, status=411)
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
         # The multipart envelope adds a little to the file itself.
         if length > MAX_FILE_BYTES + 64 * 1024:
-            return _upload_page(request, _upload_form(request, bound=False), too_large=True)
+            return _upload_page(request, _upload_form(request, bound=False), error=TOO_LARGE, status=413)
         request.upload_handlers = [capped]
     return _import_upload(request, capped)
 
@@ -76,20 +83,24 @@ def _upload_form(request: HttpRequest, *, bound: bool = True) -> forms.ImportUpl
     )
 
 
-def _upload_page(request: HttpRequest, form: forms.ImportUploadForm, *, too_large: bool = False) -> HttpResponse:
-    if too_large:
+def _upload_page(
+    request: HttpRequest, form: forms.ImportUploadForm, *, error: str = "", status: int = 200
+) -> HttpResponse:
+    if error:
         form.errors  # noqa: B018  (an unbound form gets its empty error list here, so an error can be added)
-        form.add_error("file" if form.is_bound else None, TOO_LARGE)
+        if not form.is_bound:
+            form.cleaned_data = {}  # an unbound form has none, and add_error looks the field up in it
+        form.add_error("file" if form.is_bound else None, error)
     recent = ImportJob.objects.select_related("uploaded_by")[:20]
     context = {"form": form, "targets": targets(), "recent": recent}
-    return render(request, "accounts/import_upload.html", context, status=413 if too_large else 200)
+    return render(request, "accounts/import_upload.html", context, status=status)
 
 
 @csrf_protect
 def _import_upload(request: HttpRequest, capped: _CappedUpload) -> HttpResponse:
     form = _upload_form(request)
     if request.method == "POST" and capped.too_large:
-        return _upload_page(request, form, too_large=True)
+        return _upload_page(request, form, error=TOO_LARGE, status=413)
     if request.method == "POST" and form.is_valid():
         target = target_for(form.cleaned_data["target"])
         upload = form.cleaned_data["file"]

@@ -346,3 +346,23 @@ def test_preview_reports_every_problem_of_a_row_not_only_the_first(db, manager_c
     page = manager_client.get(reverse("accounts:import_detail", args=[job.pk])).content.decode()
     assert "Nirvana" in page and "250 is outside 0-100" in page and "“x” is not a whole number" in page
     assert "scroll-table" in page  # the problems table scrolls inside the page
+
+
+def test_an_unexpected_error_while_committing_fails_the_job_and_writes_nothing(manager_client, manager):
+    """The database refuses the third row (a constraint the importer does not know about): the job ends failed with
+    the database's reason and the line, the page says so, and neither of the two rows before it was written."""
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE accounts_account ADD CONSTRAINT no_initech CHECK (name <> 'Initech')")
+    data = b"account_id,name\nU-1,Umbrella\nU-2,Hooli\nU-3,Initech\nU-4,Soylent\n"
+    job = import_start(target=target_for("accounts"), filename="u.csv", data=data, by=manager)
+    assert job.status == ImportStatus.PREVIEW
+
+    response = manager_client.post(reverse("accounts:import_commit", args=[job.pk]), follow=True)
+
+    job.refresh_from_db()
+    assert job.status == ImportStatus.FAILED and job.finished_at is not None
+    assert "line 4" in job.file_error and "no_initech" in job.file_error
+    assert job.created_count == 0
+    assert not Account.objects.filter(account_id__startswith="U-").exists()
+    assert response.status_code == 200
+    assert "nothing was written" in response.content.decode()
