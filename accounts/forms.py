@@ -26,6 +26,7 @@ from accounts.models import (
     Tier,
 )
 from accounts.selectors import AccountFilters, AccountView
+from core.forms import ListedModelChoiceField, ListedModelMultipleChoiceField
 from core.params import query_date, query_number, query_text
 from team.models import TeamPermission, User
 
@@ -33,7 +34,7 @@ DATE = forms.DateInput(attrs={"type": "date"})
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
-class CsmChoiceField(forms.ModelMultipleChoiceField):
+class CsmChoiceField(ListedModelMultipleChoiceField):
     def label_from_instance(self, obj: User) -> str:
         return obj.display_name
 
@@ -75,8 +76,8 @@ class AccountForm(DimensionsMixin, forms.Form):
     )
     join_date = forms.DateField(required=False, widget=DATE)
     renewal_date = forms.DateField(required=False, widget=DATE)
-    tier = forms.ModelChoiceField(queryset=Tier.objects.all(), required=False)
-    stage = forms.ModelChoiceField(queryset=Stage.objects.all(), required=False)
+    tier = ListedModelChoiceField(queryset=Tier.objects.all(), required=False)
+    stage = ListedModelChoiceField(queryset=Stage.objects.all(), required=False)
     csm_score = forms.IntegerField(
         label="CSM score", required=False, validators=[MinValueValidator(0), MaxValueValidator(100)]
     )
@@ -215,10 +216,10 @@ class ContactForm(DimensionsMixin, forms.Form):
 
 class InteractionForm(forms.Form):
     date = forms.DateTimeField(widget=DATETIME)
-    type = forms.ModelChoiceField(queryset=InteractionType.objects.all(), empty_label=None)
+    type = ListedModelChoiceField(queryset=InteractionType.objects.all(), empty_label=None)
     subject = forms.CharField(max_length=300)
     body = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
-    contacts = forms.ModelMultipleChoiceField(
+    contacts = ListedModelMultipleChoiceField(
         queryset=Contact.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
 
@@ -248,11 +249,11 @@ class DocumentForm(forms.Form):
 class TicketForm(forms.Form):
     subject = forms.CharField(max_length=300)
     ticket_id = forms.CharField(label="Ticket id", max_length=EXTERNAL_ID_MAX_LENGTH, required=False)
-    status = forms.ModelChoiceField(queryset=TicketOption.objects.none(), empty_label=None)
-    priority = forms.ModelChoiceField(queryset=TicketOption.objects.none(), required=False)
-    type = forms.ModelChoiceField(queryset=TicketOption.objects.none(), required=False)
+    status = ListedModelChoiceField(queryset=TicketOption.objects.none(), empty_label=None)
+    priority = ListedModelChoiceField(queryset=TicketOption.objects.none(), required=False)
+    type = ListedModelChoiceField(queryset=TicketOption.objects.none(), required=False)
     opened_at = forms.DateTimeField(label="Opened", widget=DATETIME)
-    requester = forms.ModelChoiceField(queryset=Contact.objects.none(), required=False)
+    requester = ListedModelChoiceField(queryset=Contact.objects.none(), required=False)
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, account: Account, **kwargs) -> None:
@@ -299,8 +300,8 @@ class BulkActionForm(forms.Form):
     ids = forms.TypedMultipleChoiceField(coerce=int, choices=[], required=False)
     csms = CsmChoiceField(queryset=User.objects.none(), required=False)
     replace = forms.BooleanField(label="Replace current CSMs", required=False)
-    stage = forms.ModelChoiceField(queryset=Stage.objects.all(), required=False)
-    tier = forms.ModelChoiceField(queryset=Tier.objects.all(), required=False)
+    stage = ListedModelChoiceField(queryset=Stage.objects.all(), required=False)
+    tier = ListedModelChoiceField(queryset=Tier.objects.all(), required=False)
     churned_on = forms.DateField(required=False, widget=DATE)
     reason = forms.CharField(max_length=300, required=False)
 

@@ -439,7 +439,8 @@ def account_csms(account: Account) -> list[User]:
 
 def account_dimension_values(account: Account) -> list[tuple[CustomDimension, Any]]:
     """Every account dimension with this account's value (None when unset), in display order."""
-    values = {v.dimension_id: v.value for v in AccountDimensionValue.objects.filter(account=account)}
+    stored = AccountDimensionValue.objects.filter(account=account).select_related("dimension")
+    values = {v.dimension_id: v.value for v in stored}
     return [(d, values.get(d.pk)) for d in dimensions_for(DimensionEntity.ACCOUNT)]
 
 

@@ -286,7 +286,7 @@ def test_account_page_query_count(manager_client, account, csm, django_assert_ma
         )
         services.note_create(account=account, by=csm, body=f"n{i}")
     # The health score on the overview is one query of its own; the rest of the page loads by section.
-    with django_assert_max_num_queries(41):
+    with django_assert_max_num_queries(39):
         assert manager_client.get(url("detail", account.pk)).status_code == 200
 
 
