@@ -47,6 +47,21 @@ def test_list_views(account, other_account, unassigned_account, manager, csm):
     assert names(manager, AccountView.ALL, sort="stage") == ["Acme Corp", "Globex", "Initech"]
 
 
+def test_a_search_lists_its_matches_in_name_order(db, manager):
+    for n, name in enumerate(["Zeta Corp", "alpha corp", "Corp Beta", "Gamma", "Acorpus", "Delta CORP"]):
+        services.account_create(by=None, account_id=f"S-{n}", name=name)
+    columns = selectors.list_columns([])
+
+    def names(q, **kw):
+        found = selectors.account_list(user=manager, filters=AccountFilters(view="all", q=q, **kw), columns=columns)
+        return [a.name for a in found]
+
+    # Three characters or more: anywhere in the name, in the same order as the unfiltered list.
+    assert names("corp") == ["Acorpus", "Corp Beta", "Delta CORP", "Zeta Corp", "alpha corp"]
+    assert names("corp", descending=True) == ["alpha corp", "Zeta Corp", "Delta CORP", "Corp Beta", "Acorpus"]
+    assert names("a") == ["Acorpus", "Corp Beta", "Delta CORP", "Gamma", "Zeta Corp", "alpha corp"]
+
+
 def test_hierarchy_respects_visibility(account, other_account, unassigned_account, csm, manager):
     services.account_update(account=account, by=None, parent=other_account)
     services.account_update(account=unassigned_account, by=None, parent=account)
