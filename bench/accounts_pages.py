@@ -163,6 +163,7 @@ def main() -> None:
         ("Account page (360)", f"/accounts/{middle.pk}/", {}),
     ]
     results = []
+    load_before = os.getloadavg()
     for label, path, params in cases:
         for _ in range(3):
             assert client.get(path, params).status_code == 200
@@ -179,6 +180,11 @@ def main() -> None:
         results.append((label, statistics.median(times), p95, len(queries)))
         print(f"{label:45s} median {statistics.median(times):7.1f} ms  p95 {p95:7.1f} ms  {len(queries)} queries")
 
+    load_after = os.getloadavg()
+    load = f"load average (1, 5, 15 min) {' / '.join(f'{x:.1f}' for x in load_before)} before the first case and "
+    load += f"{' / '.join(f'{x:.1f}' for x in load_after)} after the last"
+    print(load)
+
     if args.write:
         import platform
 
@@ -194,7 +200,8 @@ def main() -> None:
             "since touchpoint for about 90 % of the accounts and 13 month-end MRR values each (the revenue trend), "
             f"written in {metric_seconds:.0f} s.",
             f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
-            f"measured {time.strftime('%Y-%m-%d')}. Targets: list and account page median under 100 ms, "
+            f"measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {load} (the machine is shared: a "
+            "figure measured under load is an upper bound). Targets: list and account page median under 100 ms, "
             "each summary panel under 300 ms.",
             "",
             "| page | median | p95 | queries |",
