@@ -196,6 +196,12 @@ def main() -> None:
         help="Instead of every day, score only the days the 30-day report reads (its observation days, the newest "
         "and the first day of the history) and give the backfill time as the mean per day times the days.",
     )
+    parser.add_argument(
+        "--observation-days",
+        type=int,
+        default=13,
+        help="With --sparse-history: how many of the report's weekly observation days to score (at most 13).",
+    )
     args = parser.parse_args()
 
     url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/natero_calibration")
@@ -225,7 +231,7 @@ def main() -> None:
     if not args.skip_backfill and args.sparse_history:
         days = [first_day, AS_OF]
         day = AS_OF - datetime.timedelta(days=30)
-        while day >= first_day and len(days) < 2 + calibration.MAX_OBSERVATION_DAYS:
+        while day >= first_day and len(days) < 2 + min(args.observation_days, calibration.MAX_OBSERVATION_DAYS):
             days.append(day)
             day -= datetime.timedelta(days=calibration.OBSERVATION_STEP)
         before = load()
