@@ -147,7 +147,17 @@ BASE_COLUMNS = [
     Column("hierarchy_label", "Hierarchy", F("hierarchy_label")),
     Column("parent", "Parent"),
 ]
-DEFAULT_COLUMNS = ["account_id", "tier", "stage", "csms", "metric_mrr", "metric_arr", "csm_score", "renewal_date"]
+DEFAULT_COLUMNS = [
+    "account_id",
+    "tier",
+    "stage",
+    "csms",
+    "health",
+    "metric_mrr",
+    "metric_arr",
+    "csm_score",
+    "renewal_date",
+]
 EXTRA_SORT_ALIAS = "_sort_value"
 
 

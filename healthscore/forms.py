@@ -234,7 +234,8 @@ class EditorForm:
         rows = []
         components = self.configuration.components.prefetch_related("criteria") if self.configuration.pk else []
         for n, component in enumerate(components):
-            initial = {"id": component.pk, "name": component.name, "weight": component.weight}
+            weight = f"{component.weight.normalize():f}"  # 30, not 30.000
+            initial = {"id": component.pk, "name": component.name, "weight": weight}
             row = ComponentRow(ComponentForm(prefix=f"c{n}", initial=initial))
             for k, criterion in enumerate(component.criteria.all()):
                 measure = (
@@ -392,7 +393,7 @@ class EditorForm:
             if row.form.is_bound and row.form.is_valid():
                 pairs.append((row.form.cleaned_data["name"], float(row.form.cleaned_data["weight"])))
             elif not row.form.is_bound and row.form.initial.get("name"):
-                pairs.append((row.form.initial["name"], float(row.form.initial.get("weight") or 0)))
+                pairs.append((row.form.initial["name"], float(Decimal(str(row.form.initial.get("weight") or 0)))))
         return pairs
 
     def first_error(self) -> str:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from healthscore.views import calibration, configurations
+from healthscore.views import account, calibration, configurations
 
 app_name = "healthscore"
 
@@ -18,4 +18,5 @@ urlpatterns = [
     path("calibration/what-if/<int:pk>/", calibration.whatif, name="whatif"),
     path("calibration/suggest/<int:pk>/", calibration.suggest, name="suggest"),
     path("calibration/editor-what-if/", calibration.editor_whatif, name="what_if"),
+    path("accounts/<int:account_pk>/", account.account_health, name="account"),
 ]

@@ -48,10 +48,10 @@ def detail(pk):
 
 
 def test_the_panels_are_registered_by_the_apps_above_accounts():
-    assert [p.key for p in panels.account_panels(None)] == ["alerts", "tasks", "usage", "revenue"]
+    assert [p.key for p in panels.account_panels(None)] == ["health", "alerts", "tasks", "usage", "revenue"]
     assert [p.key for p in panels.overview_facts()] == ["health", "activity-rank", "revenue"]
     assert [c.key for c in panels.contact_columns()] == ["activity-rank"]
-    assert [p.key for p in panels.list_summary_panels()] == ["stages", "revenue-trend"]
+    assert [p.key for p in panels.list_summary_panels()] == ["stages", "health-bands", "revenue-trend"]
 
 
 def test_account_page_shows_modules_features_ranks_and_revenue(manager_client, used_account):
