@@ -1,5 +1,5 @@
 """Browser test of health scores: edit the Default configuration (a component with two criteria), watch the preview
-change, save, and read the new score and its breakdown on an account's health tab."""
+change, save, read the new score and its breakdown on an account's health tab, and open the calibration report."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 DAY = datetime.date(2026, 3, 10)
 
 
-def test_edit_the_default_watch_the_preview_save_and_read_the_breakdown(live_server, page: Page, manager):
+def test_edit_the_default_watch_the_preview_save_read_the_breakdown_and_calibrate(live_server, page: Page, manager):
     default_configuration_install()
     logins = Metric.objects.create(key="logins", name="Logins", kind=MetricKind.CUSTOM)
     seats = Metric.objects.create(key="seats_used", name="Seats used", kind=MetricKind.CUSTOM)
@@ -69,3 +69,9 @@ def test_edit_the_default_watch_the_preview_save_and_read_the_breakdown(live_ser
     expect(fit).to_contain_text("90")
     expect(health.get_by_test_id("health-criteria")).to_contain_text("Seats used")
     expect(health.get_by_test_id("health-criteria")).to_contain_text("80.00")
+
+    # One scored day is not a history: the calibration report says what it needs.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Health").click()
+    page.get_by_role("link", name="Calibration report").click()
+    expect(page.get_by_role("heading", name="Health score calibration")).to_be_visible()
+    expect(page.get_by_test_id("calibration-empty")).to_contain_text("Not enough history yet")
