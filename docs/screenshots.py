@@ -94,16 +94,23 @@ def walk(base: str, out: Path, browser) -> list[str]:
     page.click("button[type=submit]")
     page.wait_for_load_state("networkidle")
 
+    account_href: list[str] = []
+
     def account_page(page) -> None:
         # The account with the most MRR: the one with the fullest charts.
         page.goto(f"{base}/accounts/?sort=-metric_mrr")
         href = first_link(page, r"/accounts/\d+/")
         if href is None:
             raise RuntimeError("no account in the list")
+        account_href.append(href)
         page.goto(f"{base}{href}")
+
+    def account_trends(page) -> None:
+        if not account_href:
+            raise LookupError("no account page")
+        page.goto(f"{base}{account_href[0]}")
         settle(page)
-        page.locator("#trends").scroll_into_view_if_needed()
-        page.evaluate("window.scrollBy(0, -70)")
+        page.evaluate("document.getElementById('trends').scrollIntoView()")
 
     def list_page(page) -> None:
         page.goto(f"{base}/lists/")
@@ -130,6 +137,7 @@ def walk(base: str, out: Path, browser) -> list[str]:
         ("home", lambda page: page.goto(f"{base}/")),
         ("account-list", lambda page: page.goto(f"{base}/accounts/")),
         ("account-page", account_page),
+        ("account-trends", account_trends),
         ("lists", lambda page: page.goto(f"{base}/lists/")),
         ("list-page", list_page),
         ("bulk-edit-grid", lambda page: page.goto(f"{base}/accounts/bulk-edit/")),
@@ -142,8 +150,7 @@ def walk(base: str, out: Path, browser) -> list[str]:
     for name, go in shots:
         try:
             go(page)
-            if name != "account-page":
-                settle(page)
+            settle(page)
             path = out / f"{name}.png"
             page.screenshot(path=str(path))
             print(f"  {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")

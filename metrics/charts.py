@@ -120,7 +120,18 @@ def account_usage_chart(request: HttpRequest, account: Account) -> dict:
     }
 
 
-def mrr_figure(points: list[tuple[datetime.date, float]], movements: list, currency: str, until: datetime.date):
+def _year_axis(since: datetime.date, until: datetime.date) -> dict:
+    """A date axis over the whole window, a tick every other month: a short history shows as short."""
+    return {"type": "date", "range": [since.isoformat(), until.isoformat()], "tickformat": "%b %Y", "dtick": "M2"}
+
+
+def mrr_figure(
+    points: list[tuple[datetime.date, float]],
+    movements: list,
+    currency: str,
+    until: datetime.date,
+    since: datetime.date | None = None,
+):
     """Daily MRR as a step line, and each month's movement marked at that month's end in its colour."""
     days, values = _series(points)
     data = [
@@ -159,7 +170,7 @@ def mrr_figure(points: list[tuple[datetime.date, float]], movements: list, curre
             "margin": {"l": 70, "r": 10, "t": 10, "b": 30},
             "showlegend": True,
             "legend": {"orientation": "h", "y": -0.2},
-            "xaxis": {"type": "date", "tickformat": "%b %y"},
+            "xaxis": _year_axis(since or until - datetime.timedelta(days=YEAR_DAYS - 1), until),
             "yaxis": {"rangemode": "tozero", **money_axis(currency)},
             **_TRANSPARENT,
         },
@@ -183,11 +194,11 @@ def account_mrr_chart(request: HttpRequest, account: Account) -> dict:
         "currency": currency,
         "latest": Decimal(repr(points[-1][1])) if points else None,
         "movements": list(reversed(movements)),
-        "figure": mrr_figure(points, movements, currency, until) if has_values else None,
+        "figure": mrr_figure(points, movements, currency, until, since) if has_values else None,
     }
 
 
-def rank_figure(points: list[tuple[datetime.date, float]]) -> dict:
+def rank_figure(points: list[tuple[datetime.date, float]], since: datetime.date, until: datetime.date) -> dict:
     """The daily activity rank (0-100) as a line over the red / yellow / green thirds."""
     days, values = _series(points)
     bands = [(0, 30, "rgba(192,57,43,0.07)"), (30, 70, "rgba(243,156,18,0.07)"), (70, 100, "rgba(16,172,132,0.07)")]
@@ -207,7 +218,7 @@ def rank_figure(points: list[tuple[datetime.date, float]]) -> dict:
             "height": 200,
             "margin": {"l": 40, "r": 10, "t": 10, "b": 30},
             "showlegend": False,
-            "xaxis": {"type": "date", "tickformat": "%b %y"},
+            "xaxis": _year_axis(since, until),
             "yaxis": {"range": [0, 100], "dtick": 25},
             "shapes": [
                 {
@@ -235,5 +246,5 @@ def account_rank_chart(request: HttpRequest, account: Account) -> dict:
     return {
         "has_values": bool(points),
         "latest": points[-1] if points else None,
-        "figure": rank_figure(points) if points else None,
+        "figure": rank_figure(points, since, until) if points else None,
     }
