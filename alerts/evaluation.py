@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 import json
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -22,8 +23,9 @@ from django.utils import timezone
 
 from accounts.models import Account
 from alerts.models import Alert, AlertRule, AlertStatus
-from segments.compiler import compile_q, leaf_annotations, reasons_from_row
-from segments.fields import Entity
+from core.pipeline import each_object, error_text
+from segments.compiler import RGroup, compile_q, leaf_annotations, reasons_from_row
+from segments.fields import Catalogue, Entity, catalogue_load
 from segments.schema import ConditionError
 from segments.selectors import conditions_resolve, list_query_settings
 
@@ -50,13 +52,77 @@ def blocking_alerts(rule: AlertRule, now: datetime.datetime) -> QuerySet[Alert]:
     return Alert.objects.filter(held, rule=rule)
 
 
-def rule_candidates(rule: AlertRule, *, now: datetime.datetime):
+class RuleListError(ConditionError):
+    """The saved list a rule is limited to was deleted, or its own conditions are broken."""
+
+    @property
+    def label(self) -> str:
+        return self.message
+
+
+def _metric_keys(data: object) -> set[str]:
+    """The metric keys a conditions document names (walked without recursion)."""
+    keys: set[str] = set()
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            keys.update(v for k, v in item.items() if k in ("metric", "other") and isinstance(v, str))
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return keys
+
+
+def rules_catalogue(rules: Iterable[AlertRule]) -> Catalogue:
+    """The account catalogue for resolving `rules`, with the catalogue rows of the built-in metrics they name.
+
+    A built-in metric gets its row at the first pipeline run; an example rule naming one (session time, the health
+    score) on a fresh installation would otherwise read as broken."""
+    from metrics.registry import builtin
+    from metrics.services import catalogue_sync
+
+    catalogue = catalogue_load(entity=Entity.ACCOUNT)
+    needed: set[str] = set()
+    for rule in rules:
+        needed |= _metric_keys(rule.conditions)
+        if rule.segment_id:
+            needed |= _metric_keys(rule.segment.conditions)
+    known = catalogue.metrics.keys() | catalogue.deleted_metrics
+    if any(key not in known and builtin(key) for key in needed):
+        catalogue_sync()
+        catalogue = catalogue_load(entity=Entity.ACCOUNT)
+    return catalogue
+
+
+def rule_resolve(rule: AlertRule, *, catalogue: Catalogue | None = None) -> tuple[RGroup, RGroup | None]:
+    """The rule's resolved conditions and those of the list it is limited to (None without a list).
+
+    Raises ConditionError naming what broke: a condition (a deleted metric, a renamed stage), or the list (deleted,
+    or broken itself). A rule whose list was deleted stays broken rather than firing for every account."""
+    catalogue = catalogue or rules_catalogue([rule])
+    _, root = conditions_resolve(rule.conditions, entity=Entity.ACCOUNT, catalogue=catalogue)
+    if rule.segment_id is None:
+        if rule.segment_name:
+            raise RuleListError("segment", f"its list “{rule.segment_name}” was deleted: choose another list or none")
+        return root, None
+    segment = rule.segment
+    try:
+        _, list_root = conditions_resolve(segment.conditions, entity=Entity.ACCOUNT, catalogue=catalogue)
+    except ConditionError as exc:
+        raise RuleListError("segment", f"its list “{segment.name}” is broken ({exc.label})") from None
+    return root, list_root
+
+
+def rule_candidates(rule: AlertRule, *, now: datetime.datetime, catalogue: Catalogue | None = None):
     """(resolved root, leaves, queryset of the accounts that would fire now, annotated with condition values).
 
-    Raises ConditionError when the rule's conditions are broken."""
+    Raises ConditionError when the rule's conditions or its list are broken."""
     as_of = now.date()
-    _, root = conditions_resolve(rule.conditions, entity=Entity.ACCOUNT)
+    root, list_root = rule_resolve(rule, catalogue=catalogue)
     qs = Account.objects.filter(is_deleted=False).filter(compile_q(root, entity=Entity.ACCOUNT, as_of=as_of))
+    if list_root is not None:
+        qs = qs.filter(compile_q(list_root, entity=Entity.ACCOUNT, as_of=as_of))
     if not rule.trigger_for_churned:
         qs = qs.filter(churned_on__isnull=True)
     qs = qs.exclude(Exists(blocking_alerts(rule, now).filter(account=OuterRef("pk"))))
@@ -84,53 +150,75 @@ def _insert(rule: AlertRule, rows: list[tuple[int, list[str]]], now: datetime.da
     return written
 
 
+def _rule_fire(rule: AlertRule, now: datetime.datetime, catalogue: Catalogue | None = None) -> RuleResult:
+    """Fire the rule for every account that should get an alert now and record the run; raises ConditionError
+    (nothing written) when the rule is broken."""
+    from alerts.services import alerts_after_fire
+
+    result = RuleResult(rule.pk)
+    with list_query_settings():
+        root, nodes, qs = rule_candidates(rule, now=now, catalogue=catalogue)
+        rows = [(row["pk"], reasons_from_row(root, nodes, row, as_of=now.date())) for row in qs.iterator(2000)]
+        with transaction.atomic():
+            written = _insert(rule, rows, now)
+            result.fired = len(written)
+            result.alert_ids = [alert_id for alert_id, _ in written]
+            updates = {"last_run_at": now, "problem": ""}
+            if written:
+                updates["last_triggered_at"] = now
+            AlertRule.objects.filter(pk=rule.pk).update(**updates)
+            if written:
+                alerts_after_fire(rule=rule, alert_ids=result.alert_ids)
+    return result
+
+
 def rule_evaluate(*, rule: AlertRule, now: datetime.datetime | None = None) -> RuleResult:
     """Fire the rule for every account that should get an alert now; record the run (or what broke) on the rule.
 
     Fired alerts get their task (auto-generate, with the playbook's items) and the subscribed group is told, in
     the same transaction. Answers what happened.
     """
-    from alerts.services import alerts_after_fire
-
     now = now or timezone.now()
-    result = RuleResult(rule.pk)
     try:
-        with list_query_settings():
-            root, nodes, qs = rule_candidates(rule, now=now)
-            rows = [(row["pk"], reasons_from_row(root, nodes, row, as_of=now.date())) for row in qs.iterator(2000)]
-            with transaction.atomic():
-                written = _insert(rule, rows, now)
-                result.fired = len(written)
-                result.alert_ids = [alert_id for alert_id, _ in written]
-                updates = {"last_run_at": now, "problem": ""}
-                if written:
-                    updates["last_triggered_at"] = now
-                AlertRule.objects.filter(pk=rule.pk).update(**updates)
-                if written:
-                    alerts_after_fire(rule=rule, alert_ids=result.alert_ids)
+        return _rule_fire(rule, now)
     except ConditionError as exc:
-        result.problem = exc.label
         AlertRule.objects.filter(pk=rule.pk).update(last_run_at=now, problem=exc.label[:500])
-    return result
+        return RuleResult(rule.pk, problem=exc.label)
 
 
 def rules_evaluate(*, now: datetime.datetime | None = None, rule_ids: list[int] | None = None) -> dict[str, int]:
-    """Evaluate every active rule (or those of `rule_ids`), one at a time; a broken rule is recorded and skipped,
-    the others run. Answers counts for the pipeline's record."""
+    """Evaluate every active rule (or those of `rule_ids`), one at a time, each in its own savepoint
+    (`core.pipeline.each_object`): a broken rule (a deleted metric or list) or one that fails in the database is
+    rolled back alone, recorded on the rule (shown on the rule list) and on the pipeline run, and the others run.
+    Answers counts for the pipeline's record."""
     now = now or timezone.now()
-    rules = AlertRule.objects.filter(is_active=True).order_by("pk")
+    rules = AlertRule.objects.filter(is_active=True).select_related("segment").order_by("pk")
     if rule_ids is not None:
         rules = rules.filter(pk__in=rule_ids)
-    fired = broken = ran = 0
-    for rule in rules:
+    rules = list(rules)
+    problems: dict[int, str] = {}
+    catalogue = rules_catalogue(rules)  # read once for every rule of the pass
+
+    def run(rule: AlertRule) -> RuleResult:
         try:
-            result = rule_evaluate(rule=rule, now=now)
-        except Exception as exc:  # one bad rule never stops the others
-            logger.exception("Alert rule %s failed", rule.pk)
-            AlertRule.objects.filter(pk=rule.pk).update(last_run_at=now, problem=f"{type(exc).__name__}: {exc}"[:500])
-            broken += 1
-            continue
-        ran += 1
-        fired += result.fired
-        broken += bool(result.problem)
-    return {"rules": ran, "alerts fired": fired, "broken rules": broken}
+            return _rule_fire(rule, now, catalogue)
+        except ConditionError as exc:
+            problems[rule.pk] = exc.label
+            raise
+        except Exception as exc:
+            problems[rule.pk] = error_text(exc)
+            raise
+
+    done = each_object(rules, run, name=lambda rule: f"alert rule {rule.pk} ({rule.name[:60]})", record_on=_nowhere)
+    for pk, problem in problems.items():
+        AlertRule.objects.filter(pk=pk).update(last_run_at=now, problem=problem[:500])
+    return {
+        "rules": len(rules),
+        "alerts fired": sum(result.fired for _, result in done),
+        "broken rules": len(problems),
+    }
+
+
+def _nowhere(rule: AlertRule) -> None:
+    """Rules keep what broke in their own `problem` field (written above), not in `pipeline_error`."""
+    return None

@@ -7,18 +7,19 @@ from typing import Any
 from django.db import transaction
 
 from alerts.models import AlertRule, AlertType
+from metrics.registry import builtin
 from playbooks.models import Playbook
 from playbooks.services import ItemSpec, playbook_save
-from segments.fields import Entity, catalogue_load
 
 HEALTH_METRIC_KEYS = ("health_score",)
+RED_MAX = 30  # the health scores' default red band is 0 to 30
 
 
 def _doc(*children: dict) -> dict:
     return {"version": 1, "root": {"type": "group", "match": "all", "children": list(children)}}
 
 
-def _examples(catalogue) -> list[dict[str, Any]]:
+def _examples() -> list[dict[str, Any]]:
     examples = [
         {
             "key": "renewal_60",
@@ -78,22 +79,28 @@ def _examples(catalogue) -> list[dict[str, Any]]:
             "playbook": ("Re-engage", [("Check in with the sponsor", 2), ("Plan a business review", 10)]),
         },
     ]
-    health = next((key for key in HEALTH_METRIC_KEYS if key in catalogue.metrics), None)
+    # Built-in metrics are read from the registry: their catalogue rows may not exist before the first pipeline run
+    # (evaluation adds them when a rule needs them).
+    health = next((key for key in HEALTH_METRIC_KEYS if builtin(key)), None)
     if health:
         examples.append(
             {
                 "key": "health_red",
                 "name": "Health score red",
                 "type": "Churn",
-                "description": "The account's health score is in the red band (below 40).",
+                "description": "The account's newest health score (scored daily for the day before) is in the red "
+                "band: 0 to 30 with the default band cut-offs.",
                 "conditions": _doc(
                     {
                         "type": "metric",
                         "metric": health,
                         "aggregation": "latest",
-                        "window": {"kind": "last_days", "days": 1},
-                        "op": "lt",
-                        "value": 40,
+                        # Scores are written for the day that ended: the last 3 days hold the newest one even when
+                        # today's run has not finished yet.
+                        "window": {"kind": "last_days", "days": 3},
+                        "op": "between",
+                        "value": 0,
+                        "value2": RED_MAX,
                     }
                 ),
                 "retrigger": 14,
@@ -113,9 +120,8 @@ def examples_install() -> int:
     from alerts.services import alert_type_for, alert_types_install
 
     alert_types_install()
-    catalogue = catalogue_load(entity=Entity.ACCOUNT)
     created = 0
-    for example in _examples(catalogue):
+    for example in _examples():
         if AlertRule.objects.filter(example_key=example["key"]).exists():
             continue
         name, items = example["playbook"]

@@ -7,6 +7,9 @@ from django import forms
 from accounts.models import Document
 from alerts.models import AlertRule, AlertType
 from playbooks.models import Playbook
+from segments.fields import Entity
+from segments.models import Segment
+from segments.selectors import segments_visible_to
 from tasks.models import TaskOutcome, TaskPriority
 from tasks.selectors import owner_choices
 from team.models import TeamGroup
@@ -35,6 +38,7 @@ class RuleForm(forms.ModelForm):
         fields = [
             "name",
             "description",
+            "segment",
             "playbook",
             "trigger_for_churned",
             "retrigger_delay_days",
@@ -45,8 +49,15 @@ class RuleForm(forms.ModelForm):
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        lists = Segment.objects.filter(entity=Entity.ACCOUNT)
+        if user is not None:
+            lists = segments_visible_to(user).filter(entity=Entity.ACCOUNT)
+        if self.instance.segment_id:
+            lists = lists | Segment.objects.filter(pk=self.instance.segment_id)
+        self.fields["segment"].queryset = lists.order_by("name")
+        self.fields["segment"].empty_label = "Any account"
         self.fields["playbook"].queryset = Playbook.objects.order_by("name")
         self.fields["subscribed_group"].queryset = TeamGroup.objects.order_by("name")
         self.fields["subscribed_group"].label = "Task group (subscribed)"

@@ -30,14 +30,26 @@ class AlertRule(TimeStampedModel):
 
     Retrigger (SPEC): it fires for an account when it matches and there is no alert yet for the pair, or the last
     one is closed or dismissed, never-retrigger is off and now >= its triggered time + `retrigger_delay_days`;
-    a snoozed alert holds the rule off until its snooze ends. `problem` says what broke (a deleted metric or list)
-    when the last evaluation could not run it.
+    a snoozed alert holds the rule off until its snooze ends. With a `segment` (a saved account list) only the
+    accounts of that list fire; `segment_name` keeps its name so that a rule whose list was deleted can say so
+    (it is then broken, not widened to every account). `problem` says what broke (a deleted metric or list) when
+    the last evaluation could not run it.
     """
 
     name = models.CharField(max_length=150)
     type = models.ForeignKey(AlertType, on_delete=models.PROTECT, related_name="rules")
     description = models.TextField(blank=True)
     conditions = models.JSONField(default=dict, blank=True)
+    segment = models.ForeignKey(
+        "segments.Segment",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="alert_rules",
+        verbose_name="only accounts of list",
+        help_text="Optional: the rule fires only for accounts of this saved list (and its own conditions).",
+    )
+    segment_name = models.CharField(max_length=150, blank=True, editable=False)
     playbook = models.ForeignKey(
         "playbooks.Playbook", on_delete=models.SET_NULL, null=True, blank=True, related_name="alert_rules"
     )

@@ -15,9 +15,10 @@ from accounts.models import Account, AccountCSM
 from accounts.selectors import accounts_visible_to
 from alerts.models import Alert, AlertRule, AlertStatus
 from segments.compiler import conditions_report, leaf_annotations, reasons_from_row
-from segments.fields import Entity
+from segments.fields import Catalogue, Entity
+from segments.models import Segment
 from segments.schema import ConditionError
-from segments.selectors import conditions_resolve, list_query_settings
+from segments.selectors import list_query_settings
 from tasks.models import TaskStatus
 from team.models import TeamPermission, User
 
@@ -90,16 +91,18 @@ def rules_list(*, now: datetime.datetime | None = None) -> QuerySet[AlertRule]:
     """Rules with their type, group and triggers in the last 30 days, for the rule list."""
     now = now or timezone.now()
     return (
-        AlertRule.objects.select_related("type", "subscribed_group", "playbook")
+        AlertRule.objects.select_related("type", "subscribed_group", "playbook", "segment")
         .annotate(triggers_30=Count("alerts", filter=Q(alerts__triggered_at__gte=now - datetime.timedelta(days=30))))
         .order_by("name", "id")
     )
 
 
-def rule_problem(rule: AlertRule) -> str:
-    """What is broken in the rule's conditions now (a deleted metric, a renamed stage), or ""."""
+def rule_problem(rule: AlertRule, *, catalogue: Catalogue | None = None) -> str:
+    """What is broken in the rule now (a deleted metric, a renamed stage, its list deleted or broken), or ""."""
+    from alerts.evaluation import rule_resolve
+
     try:
-        conditions_resolve(rule.conditions, entity=Entity.ACCOUNT)
+        rule_resolve(rule, catalogue=catalogue)
     except ConditionError as exc:
         return exc.label
     return ""
@@ -112,16 +115,23 @@ class Preview:
     error: str = ""
 
 
-def rule_preview(*, user: User, conditions: Any, trigger_for_churned: bool, limit: int = 20) -> Preview:
-    """Which accounts (among those the member sees) match the conditions now, how many, and why (first `limit`)."""
+def rule_preview(
+    *, user: User, conditions: Any, trigger_for_churned: bool, segment: Segment | None = None, limit: int = 20
+) -> Preview:
+    """Which accounts (among those the member sees; of `segment` when given) match the conditions now, how many,
+    and why (first `limit`)."""
+    from alerts.evaluation import rule_resolve
+
     today = timezone.localdate()
     try:
-        _, root = conditions_resolve(conditions, entity=Entity.ACCOUNT)
+        root, list_root = rule_resolve(AlertRule(conditions=conditions, segment=segment))
     except ConditionError as exc:
         return Preview(error=exc.label)
     from segments.compiler import compile_q
 
     qs = accounts_visible_to(user).filter(compile_q(root, entity=Entity.ACCOUNT, as_of=today))
+    if list_root is not None:
+        qs = qs.filter(compile_q(list_root, entity=Entity.ACCOUNT, as_of=today))
     if not trigger_for_churned:
         qs = qs.filter(churned_on__isnull=True)
     nodes, annotations = leaf_annotations(root, entity=Entity.ACCOUNT, as_of=today)
@@ -162,10 +172,12 @@ def why_not(*, user: User, rule: AlertRule, account: Account, now: datetime.date
     problem = rule_problem(rule)
     conditions: list[dict] = []
     matches = False
+    in_list = True
     if not problem:
-        _, root = conditions_resolve(rule.conditions, entity=Entity.ACCOUNT)
+        from alerts.evaluation import rule_resolve
         from segments.compiler import compile_q
 
+        root, list_root = rule_resolve(rule)
         nodes, annotations = leaf_annotations(root, entity=Entity.ACCOUNT, as_of=today)
         with list_query_settings():
             row = Account.objects.filter(pk=account.pk).annotate(**annotations).values(*annotations).first() or {}
@@ -174,7 +186,22 @@ def why_not(*, user: User, rule: AlertRule, account: Account, now: datetime.date
                 .filter(compile_q(root, entity=Entity.ACCOUNT, as_of=today))
                 .exists()
             )
+            if list_root is not None:
+                in_list = (
+                    Account.objects.filter(pk=account.pk)
+                    .filter(compile_q(list_root, entity=Entity.ACCOUNT, as_of=today))
+                    .exists()
+                )
         conditions = conditions_report(root, nodes, row, as_of=today) if nodes else []
+        if list_root is not None:
+            conditions.insert(
+                0,
+                {
+                    "condition": f"In the list “{rule.segment.name}”",
+                    "holds": in_list,
+                    "value": "in the list" if in_list else "not in the list",
+                },
+            )
     open_alert = Alert.objects.filter(rule=rule, account=account, status=AlertStatus.OPEN).first()
     if open_alert:
         where = "as an open alert task" if open_alert.task_id else "among the open alerts"
@@ -192,6 +219,8 @@ def why_not(*, user: User, rule: AlertRule, account: Account, now: datetime.date
             f"The account churned on {account.churned_on:%Y-%m-%d} and the rule does not trigger for churned accounts.",
             conditions,
         )
+    if not in_list:
+        return WhyNot(f"The account is not in the list “{rule.segment.name}” the rule is limited to.", conditions)
     if not matches:
         failed = [c["value"] for c in conditions if not c["holds"]]
         detail = "; ".join(failed) if failed else "the conditions do not hold together"

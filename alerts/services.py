@@ -51,11 +51,21 @@ def rule_conditions_check(conditions: object) -> None:
 
 @transaction.atomic
 def rule_save(*, rule: AlertRule, by: User | None = None) -> AlertRule:
-    """Check and save a rule (conditions must resolve; the delay is 0 to 3650 days)."""
+    """Check and save a rule (conditions and its list must resolve; the delay is 0 to 3650 days); keeps the list's
+    name, so that the rule can say so if that list is deleted."""
     rule.name = (rule.name or "").strip()
     if rule.retrigger_delay_days is None or not 0 <= rule.retrigger_delay_days <= MAX_DELAY_DAYS:
         raise ValidationError({"retrigger_delay_days": f"The retrigger delay is 0 to {MAX_DELAY_DAYS} days."})
     rule_conditions_check(rule.conditions)
+    rule.segment_name = rule.segment.name if rule.segment_id else ""
+    if rule.segment_id:
+        from segments.selectors import segment_problem
+
+        if rule.segment.entity != Entity.ACCOUNT:
+            raise ValidationError({"segment": "Choose a list of accounts."})
+        problem = segment_problem(rule.segment)
+        if problem:
+            raise ValidationError({"segment": f"The list “{rule.segment.name}” is broken: {problem}."})
     if rule.created_by_id is None and by is not None:
         rule.created_by = by
     rule.problem = ""

@@ -16,12 +16,14 @@ from django.views.decorators.http import require_POST
 from accounts.models import Account
 from accounts.selectors import account_for, accounts_visible_to
 from alerts import selectors, services
+from alerts.evaluation import rules_catalogue
 from alerts.forms import CloseForm, ConvertForm, RuleForm, SnoozeForm
 from alerts.models import AlertRule
 from core.forms import apply_errors, safe_next
 from core.htmx import render_page
 from segments.fields import Entity, catalogue_load
 from segments.forms import builder_context, decorate, document_from_post, nodes_from_document
+from segments.selectors import segments_visible_to
 
 PER_PAGE = 50
 
@@ -210,8 +212,9 @@ def account_alerts(request: HttpRequest, account_pk: int) -> HttpResponse:
 @login_required
 def rule_list(request: HttpRequest) -> HttpResponse:
     rules = list(selectors.rules_list())
+    catalogue = rules_catalogue(rules)
     for rule in rules:
-        rule.current_problem = selectors.rule_problem(rule)
+        rule.current_problem = selectors.rule_problem(rule, catalogue=catalogue)
     context = {"rules": rules, "can_configure": selectors.rule_can_configure(request.user)}
     return render(request, "alerts/rule_list.html", context)
 
@@ -231,7 +234,7 @@ def _rule_page(request: HttpRequest, rule: AlertRule, form: RuleForm, root=None,
 
 
 def _rule_save(request: HttpRequest, rule: AlertRule) -> HttpResponse:
-    form = RuleForm(request.POST, instance=rule)
+    form = RuleForm(request.POST, instance=rule, user=request.user)
     document = document_from_post(request.POST)
     root = nodes_from_document(document)
     if form.is_valid():
@@ -259,7 +262,7 @@ def rule_create(request: HttpRequest) -> HttpResponse:
     rule = AlertRule(conditions={})
     if request.method == "POST":
         return _rule_save(request, rule)
-    return _rule_page(request, rule, RuleForm(instance=rule))
+    return _rule_page(request, rule, RuleForm(instance=rule, user=request.user))
 
 
 @login_required
@@ -268,7 +271,7 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
     rule = get_object_or_404(AlertRule, pk=pk)
     if request.method == "POST":
         return _rule_save(request, rule)
-    return _rule_page(request, rule, RuleForm(instance=rule))
+    return _rule_page(request, rule, RuleForm(instance=rule, user=request.user))
 
 
 @login_required
@@ -276,8 +279,17 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def rule_preview(request: HttpRequest) -> HttpResponse:
     """htmx: the accounts the rule being built matches now (among those the member sees), with the count and why."""
     document = document_from_post(request.POST)
+    segment_raw = request.POST.get("segment", "")
+    segment = (
+        segments_visible_to(request.user).filter(entity=Entity.ACCOUNT, pk=int(segment_raw)).first()
+        if segment_raw.isdigit()
+        else None
+    )
     preview = selectors.rule_preview(
-        user=request.user, conditions=document, trigger_for_churned=request.POST.get("trigger_for_churned") == "on"
+        user=request.user,
+        conditions=document,
+        trigger_for_churned=request.POST.get("trigger_for_churned") == "on",
+        segment=segment,
     )
     return render(request, "alerts/rule_form.html#preview", {"preview": preview})
 
@@ -338,7 +350,7 @@ def rule_bulk(request: HttpRequest) -> HttpResponse:
 @login_required
 def rule_why_not(request: HttpRequest, pk: int) -> HttpResponse:
     """Pick an account (id or name) and see why it has no open alert of this rule now."""
-    rule = get_object_or_404(AlertRule.objects.select_related("type"), pk=pk)
+    rule = get_object_or_404(AlertRule.objects.select_related("type", "segment"), pk=pk)
     q = request.GET.get("account", "").strip()[:200]
     answer = None
     candidates = []

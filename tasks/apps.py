@@ -7,7 +7,9 @@ class TasksConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.panels import register_account_panel
+        from core.demo import register_seeder
         from core.navigation import NavItem, SettingsLink, register, register_nav_widget, register_settings
+        from tasks.demo import seed_tasks
 
         register(NavItem(key="tasks", label="Tasks", url_name="tasks:mine", order=30))
         register_settings(
@@ -21,3 +23,5 @@ class TasksConfig(AppConfig):
         )
         register_nav_widget("notifications", "tasks/bell_slot.html", order=10)
         register_account_panel("tasks", "Tasks", "tasks/account_panel.html", order=15)
+        # Late: after the accounts, the pipeline's backfill and the health scores the alerts read.
+        register_seeder("tasks", 300, seed_tasks)
