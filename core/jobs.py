@@ -1,4 +1,4 @@
-"""Core jobs: the worker heartbeat, email sending and the outbox."""
+"""Core jobs: the worker heartbeat, email sending, the outbox, the pipeline and partitions made ahead."""
 
 import socket
 
@@ -46,3 +46,11 @@ def outbox_send(*, limit: int = 500) -> int:
     from core.outbox import outbox_send_pending
 
     return outbox_send_pending(limit=limit)
+
+
+@shared_task(name="core.jobs.partitions_ahead", ignore_result=True)
+def partitions_ahead() -> dict[str, int]:
+    """Create the monthly partitions of the partitioned tables for this month and the next ones (PostgreSQL)."""
+    from core.partitions import partitions_ahead as ensure
+
+    return ensure(today=timezone.now().date())

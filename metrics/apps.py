@@ -12,12 +12,14 @@ class MetricsConfig(AppConfig):
             register_list_summary_panel,
             register_overview_facts,
         )
+        from core import partitions
         from core.demo import register_seeder
         from core.navigation import SettingsLink, register_settings
         from metrics import builtins, charts, columns, importers, panels
         from metrics.demo import seed_pipeline
         from team.models import TeamPermission
 
+        partitions.register("metrics_metricvalue", key="date")
         builtins.register()
         importers.register()
         register_seeder("pipeline", 90, seed_pipeline)

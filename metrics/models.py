@@ -88,13 +88,14 @@ class MetricValue(models.Model):
     Derived data written set-based by the pipeline: its foreign keys are not database constraints (checking millions
     of rows at each commit would cost more than computing them); deletes still cascade through Django.
 
-    Two indexes besides the key, because each costs every daily write, and both lead with the metric so that one
-    metric's day of values lands in one region of each: (metric, date) for a day's values, and (metric, account,
-    date), unique, which on PostgreSQL carries `value` so that a per-account window (lists, charts) is an index-only
-    scan. It is created by migration metrics 0003, not declared here, because SQLite has no INCLUDE. Purging an
-    account scans the table.
+    The key is (metric, account, day), with no surrogate id. On PostgreSQL the table is partitioned by month of
+    `date` (core.partitions; migration metrics 0006): each month has its own small indexes, so a day's writes touch
+    one recent partition whatever the history kept. The key's index carries `value`, so a per-account window (lists,
+    charts) is an index-only scan, and a (metric, date) index serves a day's values of one metric. On SQLite the
+    table is not partitioned and has the same key and indexes (without INCLUDE). Purging an account scans the table.
     """
 
+    pk = models.CompositePrimaryKey("metric", "account", "date")
     metric = models.ForeignKey(
         Metric, on_delete=models.CASCADE, related_name="values", db_constraint=False, db_index=False
     )

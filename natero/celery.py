@@ -63,6 +63,13 @@ app.conf.beat_schedule = {
         "schedule": 60.0 * int(os.environ.get("ALERTS_EVALUATE_EVERY_MINUTES", "15")),
         "options": {"expires": 60.0 * int(os.environ.get("ALERTS_EVALUATE_EVERY_MINUTES", "15")) - 5},
     },
+    # Partitioned tables (daily metric values) get their coming months' partitions well before their first day, so
+    # the pipeline's first write of a month does not wait for one to be created.
+    "core-partitions-ahead": {
+        "task": "core.jobs.partitions_ahead",
+        "schedule": crontab(minute=45, hour=23),
+        "options": {"expires": 6 * 60 * 60},
+    },
     # Keeps today's usage roll-ups and metric values fresh for pages and lists.
     "pipeline-hourly": {
         "task": "core.jobs.run_pipeline",

@@ -208,7 +208,9 @@ def test_the_planner_learns_of_the_new_day_once_its_values_are_stored(accounts):
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT COALESCE(most_common_vals::text, '') || COALESCE(histogram_bounds::text, '') FROM pg_stats "
-                "WHERE tablename = 'metrics_metricvalue' AND attname = 'date'"
+                "WHERE tablename = %s AND attname = 'date'",
+                # The day's month: each partition keeps its own statistics.
+                [f"metrics_metricvalue_p{DAY:%Y%m}"],
             )
             row = cursor.fetchone()
             return row[0] if row else ""

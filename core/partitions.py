@@ -1,0 +1,231 @@
+"""Monthly range partitions of the derived tables that grow by a day at a time (PostgreSQL; a no-op on SQLite).
+
+A partitioned table is declared by its model as usual and created by `partitioned_table_create` (called from the
+migration that introduces it): the parent is `PARTITION BY RANGE (<date column>)`, with one partition per calendar
+month named `<table>_pYYYYMM` and a `<table>_default` partition that catches a row dated in a month that has no
+partition yet, so no write ever fails for want of one. Indexes declared on the parent exist on every partition, so
+each month has its own small indexes: a day's writes touch one recent partition and a window of a few weeks reads
+one or two.
+
+Months are created ahead by the scheduled job (`core.jobs.partitions_ahead`) and, before each write, by the step
+that writes (`partition_ensure`); a month whose rows had already gone to the default partition has them moved into
+its new partition. All DDL of partitioned tables lives here, so migrations and jobs share one implementation.
+
+Apps register their partitioned tables (`register`) in their AppConfig.ready(); the job walks the registry.
+"""
+
+from __future__ import annotations
+
+import datetime
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import connection
+
+MONTHS_AHEAD = 2
+
+
+@dataclass(frozen=True)
+class PartitionedTable:
+    """A table partitioned by month on the date column `key`."""
+
+    table: str
+    key: str
+
+
+_registry: dict[str, PartitionedTable] = {}
+
+
+def register(table: str, *, key: str) -> None:
+    """Declare `table` as partitioned by month on `key`, for the job that creates months ahead."""
+    _registry[table] = PartitionedTable(table=table, key=key)
+
+
+def registered() -> list[PartitionedTable]:
+    return sorted(_registry.values(), key=lambda t: t.table)
+
+
+def month_start(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def next_month(day: datetime.date) -> datetime.date:
+    return (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+
+
+def partition_name(table: str, day: datetime.date) -> str:
+    """The partition of `table` holding `day`: `<table>_pYYYYMM`."""
+    return f"{table}_p{day.year:04d}{day.month:02d}"
+
+
+def is_partitioned(table: str) -> bool:
+    """Whether `table` is a partitioned table on the current database (never on SQLite)."""
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relkind FROM pg_class WHERE oid = to_regclass(%s)", [table])
+        row = cursor.fetchone()
+    return bool(row) and row[0] == "p"
+
+
+def _column_definitions(schema_editor, model) -> list[str]:
+    """The column definitions Django would write for `model` (types, NULL), without keys or foreign keys."""
+    quote = schema_editor.quote_name
+    columns = []
+    for field in model._meta.local_fields:
+        definition, _ = schema_editor.column_sql(model, field, include_default=False)
+        if definition is None:  # a CompositePrimaryKey has no column of its own
+            continue
+        columns.append(f"{quote(field.column)} {definition}")
+    return columns
+
+
+def partitioned_table_create(
+    schema_editor,
+    model,
+    *,
+    key: str,
+    include: tuple[str, ...] = (),
+    table: str | None = None,
+) -> None:
+    """Create `model`'s table (or `table`) as a parent partitioned by range on the column `key`, with the model's
+    primary key (which must contain `key`), carrying the columns `include` in its index, and the default partition.
+    Creates no months: `partitions_ensure` does."""
+    quote = schema_editor.quote_name
+    table = table or model._meta.db_table
+    pk_columns = [field.column for field in model._meta.pk_fields]
+    if key not in pk_columns:
+        raise ValueError(f"The primary key of {table} must contain the partition key {key}")
+    include_sql = f" INCLUDE ({', '.join(quote(c) for c in include)})" if include else ""
+    schema_editor.execute(
+        f"CREATE TABLE {quote(table)} ({', '.join(_column_definitions(schema_editor, model))}, "
+        f"CONSTRAINT {quote(table + '_pkey')} PRIMARY KEY ({', '.join(quote(c) for c in pk_columns)}){include_sql}) "
+        f"PARTITION BY RANGE ({quote(key)})"
+    )
+    schema_editor.execute(f"CREATE TABLE {quote(table + '_default')} PARTITION OF {quote(table)} DEFAULT")
+
+
+def partition_ensure(table: str, day: datetime.date, *, key: str | None = None) -> bool:
+    """Make sure the month of `day` has its own partition of `table`; returns whether one was created.
+
+    Costs one catalogue lookup when the month exists. Otherwise, under a lock that makes concurrent callers wait
+    for one another, the month is created; rows of that month already in the default partition are moved into it
+    (they were written before the month existed), so the new partition can be attached. Without effect on SQLite.
+    """
+    if connection.vendor != "postgresql":
+        return False
+    name = partition_name(table, day)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [name])
+        if cursor.fetchone()[0]:
+            return False
+        if not is_partitioned(table):
+            return False
+        key = key or _registry[table].key
+        start, end = month_start(day), next_month(day)
+        quote = connection.ops.quote_name
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [table])
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [name])
+        if cursor.fetchone()[0]:
+            return False
+        default = quote(table + "_default")
+        cursor.execute(f"SELECT 1 FROM {default} WHERE {quote(key)} >= %s AND {quote(key)} < %s LIMIT 1", [start, end])
+        if cursor.fetchone() is None:
+            cursor.execute(
+                f"CREATE TABLE {quote(name)} PARTITION OF {quote(table)} FOR VALUES FROM (%s) TO (%s)", [start, end]
+            )
+            return True
+        cursor.execute(f"CREATE TABLE {quote(name)} (LIKE {quote(table)} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
+        cursor.execute(
+            f"WITH moved AS (DELETE FROM {default} WHERE {quote(key)} >= %s AND {quote(key)} < %s RETURNING *) "
+            f"INSERT INTO {quote(name)} SELECT * FROM moved",
+            [start, end],
+        )
+        # Attaching builds the partition's copies of the parent's indexes and checks the range once.
+        cursor.execute(
+            f"ALTER TABLE {quote(table)} ATTACH PARTITION {quote(name)} FOR VALUES FROM (%s) TO (%s)", [start, end]
+        )
+    return True
+
+
+def partitions_ensure(table: str, *, first: datetime.date, last: datetime.date, key: str | None = None) -> int:
+    """Make sure every month from `first` to `last` has its partition of `table`; returns how many were created."""
+    created = 0
+    month = month_start(first)
+    while month <= last:
+        created += partition_ensure(table, month, key=key)
+        month = next_month(month)
+    return created
+
+
+def partitions_ahead(*, today: datetime.date, months: int = MONTHS_AHEAD) -> dict[str, int]:
+    """Create the partitions of every registered table for the current month and `months` months ahead, so the
+    pipeline's first write of a month finds its partition ready; returns how many each table gained."""
+    last = today
+    for _ in range(months):
+        last = next_month(last)
+    return {t.table: partitions_ensure(t.table, first=today, last=last, key=t.key) for t in registered()}
+
+
+def partitions_list(table: str) -> list[str]:
+    """The partitions of `table`, by name (months in order, then the default)."""
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "WHERE i.inhparent = to_regclass(%s) ORDER BY c.relname",
+            [table],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def rows_copy(
+    cursor,
+    *,
+    source: str,
+    target: str,
+    columns: list[str],
+    order_by: str,
+    batch: int = 200_000,
+    report: Callable[[int, int], None] | None = None,
+) -> int:
+    """Copy every row of `source` into `target` (the same `columns`), in batches of `batch` rows by the unique,
+    indexed column `order_by`, calling `report(copied, total)` after each batch; returns the rows copied. Used by
+    migrations that move an existing table into a new layout: each batch is one bounded statement."""
+    cols = ", ".join(columns)
+    cursor.execute(f"SELECT COUNT(*) FROM {source}")
+    total = cursor.fetchone()[0]
+    copied = 0
+    last = None
+    while copied < total:
+        where = "" if last is None else f"WHERE {order_by} > %s"
+        cursor.execute(
+            f"SELECT MAX({order_by}), COUNT(*) FROM (SELECT {order_by} FROM {source} {where} "
+            f"ORDER BY {order_by} LIMIT %s) b",
+            [*([] if last is None else [last]), batch],
+        )
+        upper, count = cursor.fetchone()
+        if not count:
+            break
+        lower = "" if last is None else f"{order_by} > %s AND "
+        cursor.execute(
+            f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {source} WHERE {lower}{order_by} <= %s",
+            [*([] if last is None else [last]), upper],
+        )
+        copied += count
+        last = upper
+        if report:
+            report(copied, total)
+    return copied
+
+
+def progress_printer(label: str) -> Callable[[int, int], None]:
+    """A `rows_copy` report that prints "label: copied of total (percent)" lines to the console."""
+
+    def report(copied: int, total: int) -> None:
+        sys.stdout.write(f"\n  {label}: {copied:,} of {total:,} rows ({100 * copied // max(total, 1)} %)\n")
+        sys.stdout.flush()
+
+    return report
