@@ -40,6 +40,7 @@ def _seed_metrics(connection) -> None:
     (set-based, once: kept when already there), then the precomputed revenue trend, as the pipeline leaves them."""
     import datetime
 
+    from core.partitions import partitions_ensure
     from core.sql import date_param
     from metrics.models import Metric, MetricCurrent
     from metrics.selectors import trend_points
@@ -57,6 +58,7 @@ def _seed_metrics(connection) -> None:
                 "WHERE is_deleted = FALSE AND (hashint4(id::int) & 15) > 1"
             )
             days = trend_points(as_of)
+            partitions_ensure("metrics_metricvalue", first=min(days), last=max(days))
             for index, day in enumerate(days):
                 cursor.execute(
                     "INSERT INTO metrics_metricvalue (metric_id, account_id, date, value) "

@@ -47,6 +47,10 @@ def _metric_history(as_of: datetime.date, days: int) -> int:
         ("active_users", "Active users", MetricUnit.COUNT, "max", "floor(random() * 12)"),
         ("session_time", "Session time", MetricUnit.SECONDS, "sum", "floor(random() * 3600)"),
     ]
+    from core.partitions import partitions_ensure
+
+    # The months first, so the rows go straight into their partitions instead of the default one.
+    partitions_ensure("metrics_metricvalue", first=as_of - datetime.timedelta(days=days - 1), last=as_of)
     written = 0
     for key, name, unit, how, expr in specs:
         metric, _ = Metric.objects.get_or_create(
