@@ -8,14 +8,15 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from accounts import importers  # noqa: F401  (registers the CSV import targets)
         from accounts.charts import account_stage_nps_chart
-        from accounts.demo import seed_accounts
+        from accounts.demo import report, seed_accounts
         from accounts.panels import register_account_chart, register_list_summary_panel
         from accounts.views.summary import stage_summary_context
-        from core.demo import register_seeder
+        from core.demo import register_report, register_seeder
         from core.navigation import NavItem, SettingsLink, register, register_settings
         from team.models import TeamPermission
 
         register_seeder("accounts", 10, seed_accounts)
+        register_report("accounts", 10, report)
         register_list_summary_panel(
             "stages", "Accounts by stage", "accounts/list_summary_stages.html", stage_summary_context, order=0
         )

@@ -14,12 +14,15 @@ class HealthscoreConfig(AppConfig):
             register_list_summary_panel,
             register_overview_facts,
         )
+        from core.demo import register_report
         from core.navigation import NavItem, register
         from healthscore import columns, metrics, panels
+        from healthscore.demo import report
         from healthscore.services import default_install_after_migrate
 
         metrics.register()
         register(NavItem(key="health", label="Health", url_name="healthscore:configurations", order=35))
+        register_report("health scores", 92, report)
         register_overview_facts("health", panels.account_health_facts, order=5)
         register_account_panel("health", "Health", "healthscore/account_panel.html", order=2)
         register_list_columns(columns.health_columns, columns.health_column_values)

@@ -13,16 +13,17 @@ class MetricsConfig(AppConfig):
             register_overview_facts,
         )
         from core import partitions
-        from core.demo import register_seeder
+        from core.demo import register_report, register_seeder
         from core.navigation import SettingsLink, register_settings
         from metrics import builtins, charts, columns, importers, panels
-        from metrics.demo import seed_pipeline
+        from metrics.demo import report, seed_pipeline
         from team.models import TeamPermission
 
         partitions.register("metrics_metricvalue", key="date")
         builtins.register()
         importers.register()
         register_seeder("pipeline", 90, seed_pipeline)
+        register_report("pipeline", 90, report)
         register_overview_facts("revenue", panels.account_revenue_facts, order=20)
         register_list_columns(columns.metric_columns, columns.metric_column_values)
         register_account_chart(

@@ -26,3 +26,9 @@ def seed_pipeline(*, stdout: Any = None, **options: Any) -> None:
     pipeline_run(as_of=today, kind=HOURLY, triggered_by="demo")
     if stdout:
         stdout.write(f"  Pipeline run for {len(older)} past month ends, the last {PIPELINE_DAYS} days and today.")
+
+
+def report() -> list[tuple[str, int]]:
+    from metrics.models import MetricValue
+
+    return [("metric values", MetricValue.objects.count())]

@@ -9,11 +9,11 @@ class RevenueConfig(AppConfig):
         from django.db.models.signals import post_save
 
         from accounts.panels import register_account_panel
-        from core.demo import register_seeder
+        from core.demo import register_report, register_seeder
         from core.formatting import forget_default_currency, register_default_currency
         from core.navigation import SettingsLink, register_settings
         from revenue import importers
-        from revenue.demo import seed_revenue
+        from revenue.demo import report, seed_revenue
         from revenue.models import RevenueSettings
         from revenue.selectors import base_currency
         from team.models import TeamPermission
@@ -29,6 +29,7 @@ class RevenueConfig(AppConfig):
             )
         )
         register_seeder("revenue", 25, seed_revenue)
+        register_report("revenue", 25, report)
         register_default_currency(base_currency)
         post_save.connect(
             lambda **kwargs: forget_default_currency(), sender=RevenueSettings, weak=False, dispatch_uid="currency"

@@ -16,21 +16,30 @@ from typing import Any
 
 from django.utils import timezone
 
+from accounts.demo.story import story
 from accounts.models import Account
 from revenue import services
 
 SEED = 20260103
 DEMO_PREFIX = "DEMO-"
 
-# name, cycle unit, price per cycle (USD), weight
-PLANS = [
-    ("Starter", "month", Decimal("49"), 3),
-    ("Growth", "month", Decimal("199"), 4),
-    ("Business", "month", Decimal("499"), 2),
-    ("Growth annual", "year", Decimal("2028"), 2),
-    ("Business annual", "year", Decimal("5388"), 2),
-    ("Enterprise", "year", Decimal("24000"), 1),
-]
+# name, cycle unit, price per cycle (USD), seats included
+PLANS = {
+    "Starter": ("month", Decimal("49"), 5),
+    "Growth": ("month", Decimal("199"), 10),
+    "Business": ("month", Decimal("499"), 25),
+    "Growth annual": ("year", Decimal("2028"), 10),
+    "Business annual": ("year", Decimal("5388"), 25),
+    "Enterprise": ("year", Decimal("24000"), 100),
+}
+# The plans each tier of customer buys (by the size in the account's story), with their weights.
+PLANS_BY_SIZE = {
+    "SMB": [("Starter", 5), ("Growth", 4), ("Growth annual", 2)],
+    "Mid-market": [("Business", 3), ("Growth annual", 2), ("Business annual", 4)],
+    "Enterprise": [("Enterprise", 1)],
+}
+UPGRADE = {"Starter": "Growth", "Growth": "Business", "Business": "Business annual"}
+SEAT_PRICE = {"month": Decimal("12"), "year": Decimal("120")}  # per extra seat and cycle
 # Rates to USD at the start of the past 13 months: a slow drift, so conversions differ month to month.
 RATES = {"EUR": (Decimal("1.06"), Decimal("0.004")), "GBP": (Decimal("1.25"), Decimal("0.003"))}
 CURRENCY_FACTOR = {"USD": Decimal("1"), "EUR": Decimal("0.92"), "GBP": Decimal("0.79")}
@@ -62,24 +71,29 @@ def _exchange_rates(today: datetime.date) -> list[dict[str, Any]]:
 def _account_revenue(account: Account, today: datetime.date) -> tuple[list[dict], list[dict]]:
     """Subscriptions and invoices of one account."""
     rng = random.Random(f"{SEED}:{account.account_id}")
-    if rng.random() < 0.12:
-        return [], []  # a trial or a free account: no revenue
+    account_story = story(account.account_id)
+    if account_story.trial:
+        return [], []  # a trial: no revenue yet
     ext = account.account_id
     currency = "EUR" if rng.random() < 0.1 else "GBP" if rng.random() < 0.08 else "USD"
     factor = CURRENCY_FACTOR[currency]
-    name, unit, price, _ = rng.choices(PLANS, [p[3] for p in PLANS])[0]
+    choices = PLANS_BY_SIZE[account_story.size]
+    name = rng.choices([c[0] for c in choices], [c[1] for c in choices])[0]
+    unit, price, _ = PLANS[name]
     start = account.join_date or today - datetime.timedelta(days=rng.randint(60, 900))
     ended = account.churned_on
     if ended and ended <= start:
         start = ended - datetime.timedelta(days=rng.randint(60, 400))  # churned soon after a late sign-up date
     subs: list[dict] = []
-    seats = rng.choice([0, 0, 5, 10, 25])
     discount = rng.random() < 0.25
 
-    def lines(amount: Decimal) -> list[dict]:
+    def lines(plan: str, amount: Decimal) -> list[dict]:
+        cycle, _, included = PLANS.get(plan, (unit, price, 0))
+        extra = max(0, account_story.seats - included)
         items = []
-        if seats:
-            items.append({"kind": "addon", "name": "Extra seats", "quantity": seats, "amount": seats * 12 * factor})
+        if extra:
+            seat_amount = extra * SEAT_PRICE[cycle] * factor
+            items.append({"kind": "addon", "name": "Extra seats", "quantity": extra, "amount": seat_amount})
         if discount:
             items.append({"kind": "discount", "name": "Partner discount", "amount": (amount * Decimal("0.1"))})
         return items
@@ -97,7 +111,7 @@ def _account_revenue(account: Account, today: datetime.date) -> tuple[list[dict]
             "amount": amount,
             "currency": currency,
             "renews": renews,
-            "line_items": lines(amount),
+            "line_items": lines(plan, amount),
         }
 
     if unit == "year":
@@ -105,8 +119,8 @@ def _account_revenue(account: Account, today: datetime.date) -> tuple[list[dict]
         n, begin, amount = 0, start, price
         while begin <= today:
             end = _add_years(begin, 1) - datetime.timedelta(days=1)
-            if ended and ended <= end:
-                subs.append(sub(n, name, unit, amount, begin, max(ended, begin), False))
+            if ended and ended <= end + datetime.timedelta(days=1):  # churned in this term or at its renewal
+                subs.append(sub(n, name, unit, amount, begin, max(min(ended, end), begin), False))
                 break
             subs.append(sub(n, name, unit, amount, begin, end, True))
             n += 1
@@ -118,9 +132,10 @@ def _account_revenue(account: Account, today: datetime.date) -> tuple[list[dict]
         if change < 0.25 and not ended and (today - start).days > 120:
             # Upgraded (or, for one in three, downgraded) some months ago: one plan ends, the next one starts.
             switch = today - datetime.timedelta(days=rng.randint(30, min(330, (today - start).days - 30)))
-            other = price * (Decimal("0.5") if change < 0.08 else Decimal("2.5"))
+            upgraded = UPGRADE.get(name, name) if change >= 0.08 else "Starter"
+            other_unit, other, _ = PLANS[upgraded]
             subs.append(sub(0, name, unit, price, start, switch - datetime.timedelta(days=1), False))
-            subs.append(sub(1, f"{name} (changed)", unit, other, switch, ended, not ended))
+            subs.append(sub(1, upgraded, other_unit, other, switch, ended, not ended))
         else:
             subs.append(sub(0, name, unit, price, start, ended, not ended))
 
@@ -187,3 +202,9 @@ def seed_revenue(*, accounts: int = 300, stdout: Any = None, **options: Any) -> 
         )
         for problem in problems[:5]:
             stdout.write(f"  ! {problem.account_id}: {problem.message}")
+
+
+def report() -> list[tuple[str, int]]:
+    from revenue.models import Invoice, Subscription
+
+    return [("subscriptions", Subscription.objects.count()), ("invoices", Invoice.objects.count())]

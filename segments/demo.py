@@ -18,3 +18,9 @@ def seed_segments(*, accounts: int = 300, stdout: Any = None, **options: Any) ->
         list_sizes_record(today - datetime.timedelta(days=offset))
     if stdout:
         stdout.write(f"  {created} example lists created; sizes recorded for 30 days.")
+
+
+def report() -> list[tuple[str, int]]:
+    from segments.models import Segment
+
+    return [("lists", Segment.objects.count())]

@@ -6,12 +6,13 @@ class TeamConfig(AppConfig):
     verbose_name = "Team"
 
     def ready(self) -> None:
-        from core.demo import register_seeder
+        from core.demo import register_report, register_seeder
         from core.navigation import NavItem, SettingsLink, register, register_settings
-        from team.demo import seed_team
+        from team.demo import report, seed_team
         from team.models import TeamPermission
 
         register_seeder("team", 0, seed_team)
+        register_report("team", 0, report)
 
         def can(permission):
             return lambda user: user.has_team_perm(permission)

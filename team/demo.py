@@ -19,6 +19,10 @@ TEAM = [
 ]
 
 
+def report() -> list[tuple[str, int]]:
+    return [("team members", User.objects.count())]
+
+
 def seed_team(**options) -> None:
     roles_install_defaults()
     workspace = WorkspaceSettings.load()

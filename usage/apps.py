@@ -7,11 +7,8 @@ class UsageConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.panels import register_account_panel, register_contact_column, register_overview_facts
-        from core.demo import register_seeder
         from usage import selectors
-        from usage.demo import seed_usage
 
-        register_seeder("usage", 20, seed_usage)
         register_account_panel(
             "usage", "Modules & features", "usage/account_usage.html", selectors.account_usage_context, order=20
         )

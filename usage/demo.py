@@ -2,11 +2,13 @@
 
 Realistic on purpose: modules where users spend time (Dashboard, Reports, ...) and features they use in them
 (export, share, ...); one or two sessions a day with hours between them; intensity that varies per account (so
-activity ranks spread from 0 to 100), fewer events at weekends, usage that declines over the period for a few
-at-risk accounts and grows for others, nothing after an account churned, and registered contacts who never use the
-product (the non-users of the modules tab). Deterministic: each account draws from its own seeded generator and
-every event has a fixed id, so running it again stores nothing twice. Fast: events are built in memory and stored
-in batches (COPY on PostgreSQL, bulk inserts on SQLite); no query per event.
+activity ranks spread from 0 to 100), fewer events at weekends, usage that follows the account's latent risk
+(accounts/demo/story.py: it falls for a deteriorating account and before a churn, recovers for others), nothing
+after an account churned or after a user was last seen (a champion who left), and registered contacts who never use
+the product (the non-users of the modules tab). The integrations seeder sends them as its Event API source.
+Deterministic: each account draws from its own seeded generator and every event has a fixed id, so running it again
+stores nothing twice. Fast: events are built in memory and stored in batches (COPY on PostgreSQL, bulk inserts on
+SQLite); no query per event.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from accounts.demo.story import story
 from accounts.models import Account, AccountContact
 from usage.services import EventRow, events_store
 
@@ -39,52 +42,57 @@ MODULE_NAMES = list(MODULES)
 MODULE_WEIGHTS = [MODULES[name][0] for name in MODULE_NAMES]
 
 
-def _profile(rng: random.Random) -> dict[str, float]:
-    """How an account uses the product: base intensity, and a trend over the 90 days."""
-    kind = rng.random()
-    if kind < 0.10:
-        slope = -0.9  # at risk: fades to a tenth of its start
-    elif kind < 0.22:
-        slope = 0.8  # growing
-    else:
-        slope = rng.uniform(-0.15, 0.15)
-    return {"intensity": rng.betavariate(1.6, 2.4), "slope": slope, "adoption": rng.uniform(0.5, 0.95)}
-
-
 def _account_events(
-    account: dict[str, Any], users: list[str], *, start: datetime.date, today: datetime.date, now: datetime.datetime
+    account: dict[str, Any],
+    users: list[dict[str, Any]],
+    *,
+    start: datetime.date,
+    today: datetime.date,
+    now: datetime.datetime,
 ) -> list[EventRow]:
+    """The events of one account: each user who uses the product is active between their first and last seen, as
+    often as the account's latent risk on the day allows (accounts/demo/story.py): usage falls as the risk rises."""
     rng = random.Random(f"{SEED}:{account['account_id']}")
-    profile = _profile(rng)
+    account_story = story(account["account_id"])
+    end = account["churned_on"] or today
+    intensity = rng.uniform(0.6, 1.0)
     rows: list[EventRow] = []
-    # Some registered contacts never use the product; the others each get their own appetite.
-    active_users = [(user, rng.uniform(0.4, 1.6)) for user in users if rng.random() < profile["adoption"]]
     last_day = min(today, account["churned_on"] - datetime.timedelta(days=1)) if account["churned_on"] else today
     ext = account["account_id"]
+    # Every user has their own appetite; only those with a first and last seen use the product at all.
+    active_users = [
+        (user["user_id"], rng.uniform(0.5, 1.3), user["first_seen"].date(), user["last_seen"])
+        for user in users
+        if user["first_seen"] and user["last_seen"]
+    ]
     day = start
     while day <= last_day:
-        progress = (day - start).days / (DAYS - 1)
-        factor = max(0.05, 1 + profile["slope"] * (progress - (0 if profile["slope"] < 0 else 1)))
-        weekend = 0.3 if day.weekday() >= 5 else 1.0
-        for user, appetite in active_users:
-            p_active = min(0.95, profile["intensity"] * appetite * factor * weekend)
-            if rng.random() >= p_active:
+        risk = account_story.risk((end - day).days)
+        engagement = intensity * (1.1 - risk) ** 1.5
+        weekend = 0.25 if day.weekday() >= 5 else 1.0
+        for user, appetite, first_seen, last_seen in active_users:
+            if not first_seen <= day <= last_seen.date():
                 continue
-            sessions = 2 if rng.random() < 0.3 else 1
+            seen_today = day == last_seen.date()
+            if not seen_today and rng.random() >= min(0.95, engagement * appetite * weekend):
+                continue
+            sessions = 2 if rng.random() < 0.3 * engagement else 1
             hour = rng.randint(7, 12)
             for s in range(sessions):
                 started = datetime.datetime.combine(
                     day, datetime.time(hour, rng.randint(0, 59), rng.randint(0, 59)), tzinfo=datetime.UTC
                 )
+                if seen_today and s == sessions - 1:
+                    started = min(started, last_seen - datetime.timedelta(minutes=20))
                 hour += rng.randint(2, 5)  # the second session starts hours later: well past the 30-minute gap
-                if started > now:
+                if started > now or started.date() != day:
                     break
                 session_id = f"{user}-{day:%Y%m%d}-{s}"
                 key = f"demo:{ext}:{session_id}"
                 clock = started
                 active = 0.0
                 n = 0
-                for _ in range(rng.randint(1, 3)):
+                for _ in range(rng.randint(1, 2 if risk > 0.6 else 3)):
                     module = rng.choices(MODULE_NAMES, MODULE_WEIGHTS)[0]
                     _, typical, features = MODULES[module]
                     for _ in range(rng.choice([0, 1, 1, 2, 3])):
@@ -105,7 +113,7 @@ def _account_events(
                             )
                         )
                         n += 1
-                    spent = max(15, int(rng.gauss(typical, typical / 3) * (0.5 + profile["intensity"])))
+                    spent = max(15, int(rng.gauss(typical, typical / 3) * (0.3 + engagement)))
                     active += spent
                     clock = max(clock, started + datetime.timedelta(seconds=active))
                     rows.append(
@@ -143,8 +151,9 @@ def _account_events(
     return [row for row in rows if row.occurred_at <= now]
 
 
-def seed_usage(*, accounts: int = 300, stdout: Any = None, **options: Any) -> None:
-    """Store 90 days of product events (up to now) for every live demo account; safe to run again."""
+def seed_usage(*, source_id: int = 0, stdout: Any = None, **options: Any) -> int:
+    """Store 90 days of product events (up to now) for every live demo account as sent by the source `source_id`;
+    safe to run again. Returns how many events were new."""
     now = timezone.now()
     today = now.date()
     start = today - datetime.timedelta(days=DAYS - 1)
@@ -153,24 +162,31 @@ def seed_usage(*, accounts: int = 300, stdout: Any = None, **options: Any) -> No
         .order_by("account_id")
         .values("pk", "account_id", "churned_on")
     )
-    users: dict[int, list[str]] = {}
-    for account_pk, user_id in (
+    users: dict[int, list[dict[str, Any]]] = {}
+    for link in (
         AccountContact.objects.filter(account__in=[a["pk"] for a in live])
         .exclude(contact__user_id="")
         .order_by("contact__user_id")
-        .values_list("account_id", "contact__user_id")
+        .values("account_id", "contact__user_id", "contact__first_seen", "contact__last_seen")
     ):
-        users.setdefault(account_pk, []).append(user_id)
+        users.setdefault(link["account_id"], []).append(
+            {
+                "user_id": link["contact__user_id"],
+                "first_seen": link["contact__first_seen"],
+                "last_seen": link["contact__last_seen"],
+            }
+        )
     stored = built = 0
     batch: list[EventRow] = []
     for account in live:
         batch.extend(_account_events(account, users.get(account["pk"], []), start=start, today=today, now=now))
         if len(batch) >= BATCH:
             built += len(batch)
-            stored += events_store(source_id=0, rows=batch, received_at=now)
+            stored += events_store(source_id=source_id, rows=batch, received_at=now)
             batch = []
     if batch:
         built += len(batch)
-        stored += events_store(source_id=0, rows=batch, received_at=now)
+        stored += events_store(source_id=source_id, rows=batch, received_at=now)
     if stdout:
         stdout.write(f"  {stored} product events stored ({built - stored} already there) for {len(live)} accounts.")
+    return stored
