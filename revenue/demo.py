@@ -4,7 +4,8 @@
 and GBP with dated exchange rates, renewals as yearly terms one after the other, upgrades and downgrades as a plan
 that ends and another that starts, churned accounts' subscriptions ended on their churn date) and invoices (paid,
 open, failed). Written through the revenue services' bulk upserts, keyed by fixed ids: running it again changes
-nothing. Deterministic: each account draws from its own seeded generator.
+nothing (accounts that already have subscriptions are skipped). Deterministic: each account draws from its own seeded
+generator.
 """
 
 from __future__ import annotations
@@ -188,7 +189,9 @@ def seed_revenue(*, accounts: int = 300, stdout: Any = None, **options: Any) -> 
     services.currency_save(code="GBP", name="Pound sterling")
     subs: list[dict] = []
     invoices: list[dict] = []
-    for account in Account.objects.filter(account_id__startswith=DEMO_PREFIX, is_deleted=False).order_by("account_id"):
+    # Accounts that already have their revenue keep it untouched (a rerun writes nothing; a top-up only the new ones).
+    demo = Account.objects.filter(account_id__startswith=DEMO_PREFIX, is_deleted=False)
+    for account in demo.filter(subscriptions__isnull=True).order_by("account_id"):
         s, i = _account_revenue(account, today)
         subs += s
         invoices += i

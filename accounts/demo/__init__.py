@@ -297,7 +297,8 @@ def seed_accounts(*, accounts: int = 300, stdout: Any = None, **options: Any) ->
     )
     _csms(drafts, csms)
     contacts = _contacts(drafts)
-    _activity(drafts, today, now, type_by_name, options_of)
+    for chunk in _batches(drafts, 2000):  # a chunk at a time: the rows of 100,000 accounts need not fit in memory
+        _activity(chunk, today, now, type_by_name, options_of)
     if stdout:
         churned = sum(1 for d in drafts if d.story.churned)
         stdout.write(f"  {len(created)} accounts ({churned} churned) and {contacts} contacts added.")
