@@ -23,9 +23,14 @@ def apply_errors(form: Form, exc: ValidationError) -> None:
 
 
 def safe_next(request: HttpRequest, fallback: str) -> str:
-    """The `next` parameter when it points into this site, else `fallback`."""
+    """The `next` parameter when it is a path of this site ("/..."), else `fallback`. Anything else (another host, a
+    bare word that redirect() would take for a view name, control characters) falls back."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+    if (
+        target.startswith("/")
+        and target.isprintable()
+        and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure())
+    ):
         return target
     return fallback
 

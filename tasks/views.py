@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from accounts.selectors import account_for
 from core.forms import apply_errors, safe_next
 from core.htmx import is_partial_request, render_page
+from core.params import query_date
 from tasks import notifications, selectors, services
 from tasks.forms import BulkForm, CloseForm, NotificationSettingsForm, QuickAddForm, SubtaskForm, TaskForm, ticked_ids
 from tasks.models import Notification, Subtask, TaskPriority, TaskSource, TaskStatus
@@ -342,15 +343,8 @@ def task_reports(request: HttpRequest) -> HttpResponse:
     from tasks.reports import task_report
 
     today = timezone.localdate()
-
-    def day(name: str, default: datetime.date) -> datetime.date:
-        try:
-            return datetime.date.fromisoformat(request.GET.get(name, ""))
-        except ValueError:
-            return default
-
-    start = day("start", today - datetime.timedelta(days=29))
-    end = day("end", today)
+    start = query_date(request.GET, "start", today - datetime.timedelta(days=29))
+    end = query_date(request.GET, "end", today)
     error = ""
     if start > end:
         error = "The period starts after it ends: showing the last 30 days."
