@@ -14,8 +14,9 @@ from django.http import QueryDict
 
 _recorded = threading.local()
 
-# Tables every request may write whatever it answers (the session, the login throttle's log).
-BOOKKEEPING = ("django_session", "axes_")
+# Tables a request may write whatever it answers: the session, the login throttle's log, and a two-factor
+# device's count of wrong codes (the throttle that a refused code must advance).
+BOOKKEEPING = ("django_session", "axes_", "otp_")
 
 
 class RecordingQueryDict(QueryDict):
