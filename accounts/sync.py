@@ -814,7 +814,7 @@ def tickets_bulk_upsert(*, records: Sequence[Mapping[str, Any]]) -> SyncResult:
 
 def accounts_of_users(*, user_ids: Iterable[str]) -> dict[str, str]:
     """For each user id whose contact belongs to exactly one live account: that account's id (one query)."""
-    ids = sorted({u for u in user_ids if u})
+    ids = sorted({u for u in user_ids if u and "\x00" not in u})  # no stored id holds a NUL
     seen: dict[str, set[str]] = {}
     for part in _chunks(ids):
         rows = AccountContact.objects.filter(contact__user_id__in=part, account__is_deleted=False).values_list(

@@ -19,7 +19,7 @@ def seed_alerts(*, stdout: Any = None, **options: Any) -> None:
     from accounts.models import Account
     from alerts.evaluation import rule_evaluate
     from alerts.examples import examples_install
-    from alerts.models import Alert, AlertRule
+    from alerts.models import Alert, AlertRule, AlertStatus
     from alerts.services import alert_convert_to_task, alert_dismiss, alert_snooze
     from playbooks.models import Playbook
     from playbooks.services import playbook_launch
@@ -93,6 +93,14 @@ def seed_alerts(*, stdout: Any = None, **options: Any) -> None:
                 Task.objects.filter(pk=task.pk).update(closed_at=later)
                 Alert.objects.filter(pk=alert.pk).update(resolved_at=later)
                 counts["closed"] += 1
+    if not counts["snoozed"]:
+        # A small book may fire too few alerts to reach the snooze state above: snooze its newest open alert.
+        alert = Alert.objects.filter(status=AlertStatus.OPEN, task__isnull=True).order_by("-pk").first()
+        if alert is not None:
+            alert_snooze(
+                alert=alert, by=demo, until=today + datetime.timedelta(days=7), reason="Waiting for the renewal call"
+            )
+            counts["snoozed"] += 1
     playbook = Playbook.objects.filter(example_key="renewal_60").first()
     if playbook is not None:
         for account in Account.objects.filter(is_deleted=False, churned_on__isnull=True).order_by("-pk")[:3]:
