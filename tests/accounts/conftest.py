@@ -7,28 +7,13 @@ import datetime
 import pytest
 
 from accounts import services
+from tests import book
 from tests.accounts.factories import AccountFactory, stage
 
-
-@pytest.fixture(autouse=True)
-def _default_picklists(request):
-    """Default stages, tiers, interaction types and ticket values (a transactional test's flush removes the rows
-    the data migration installed)."""
-    for name in ("transactional_db", "db"):
-        if name in request.fixturenames:
-            request.getfixturevalue(name)
-            services.picklists_install_defaults()
-            return
-
-
-@pytest.fixture
-def csm(members):
-    return members["CSM"]
-
-
-@pytest.fixture
-def other_csm(make_member):
-    return make_member("CSM", full_name="Other Csm")
+# The fixtures shared with the other apps' tests (tests/book.py); this book's own account is below.
+_default_picklists = book._default_picklists
+account_fields, client_for, csm = book.account_fields, book.client_for, book.csm
+other_account, other_csm = book.other_account, book.other_csm
 
 
 @pytest.fixture
@@ -47,25 +32,8 @@ def account(db, csm, manager):
 
 
 @pytest.fixture
-def other_account(db, other_csm, manager):
-    """An account owned by another CSM."""
-    return services.account_create(by=manager, account_id="GLOBEX-1", name="Globex", csms=[other_csm])
-
-
-@pytest.fixture
 def unassigned_account(db):
     return AccountFactory(name="Initech", account_id="INI-1")
-
-
-@pytest.fixture
-def client_for(client):
-    """Log the test client in as a given member."""
-
-    def login(user):
-        client.force_login(user)
-        return client
-
-    return login
 
 
 @pytest.fixture
