@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -63,4 +64,5 @@ def test_home_shows_system_status(client, make_member, fresh_heartbeat):
     client.force_login(make_member("CSM"))
     html = client.get(reverse("home")).content.decode()
     assert "All systems running" in html
-    assert "last heartbeat 20 s ago" in html
+    # The heartbeat is 20 s old when the test starts; a slow machine may take a few seconds to render the page.
+    assert re.search(r"last heartbeat 2\d s ago", html)
