@@ -214,11 +214,15 @@ def main() -> None:
         path = ROOT / args.write
         existing = path.read_text() if path.exists() else "# Benchmarks\n\n"
         marker = "## Accounts pages (accounts app)"
+        section = "\n".join(lines)
         if marker in existing:
+            # Replaced where it stands, so the other sections keep their order.
             head, _, tail = existing.partition(marker)
             rest = tail.split("\n## ", 1)
-            existing = head + ("## " + rest[1] if len(rest) > 1 else "")
-        path.write_text(existing.rstrip() + "\n\n" + "\n".join(lines))
+            text = head + section + ("\n## " + rest[1] if len(rest) > 1 else "")
+        else:
+            text = existing.rstrip() + "\n\n" + section
+        path.write_text(text.rstrip() + "\n")
         print(f"written to {path}")
 
 
