@@ -87,9 +87,14 @@ class Account(TimeStampedModel):
             models.Index(
                 fields=["stage"], name="acc_active_stage_idx", condition=Q(is_deleted=False, churned_on__isnull=True)
             ),
-            # Joins of the live accounts with a metric's current values (a metric column filtered or counted) read
-            # the ids and churn dates of the live accounts from this index alone, not the wide table.
-            models.Index(fields=["id"], include=["churned_on"], name="acc_live_id_idx", condition=Q(is_deleted=False)),
+            # Counts of the live accounts by view, stage or tier, and their joins with a metric's current values (a
+            # metric column filtered or counted), read this narrow index alone (index-only), not the wide table.
+            models.Index(
+                fields=["id"],
+                include=["churned_on", "stage", "tier"],
+                name="acc_live_idx",
+                condition=Q(is_deleted=False),
+            ),
             # acc_csm_score_sort_idx (CSM score, highest first, NULLS LAST) is created by migration 0004 on
             # PostgreSQL only: SQLite cannot declare NULLS LAST in an index.
         ]
