@@ -95,6 +95,14 @@ class Account(TimeStampedModel):
                 name="acc_live_idx",
                 condition=Q(is_deleted=False),
             ),
+            # A search too short for the trigram indexes (one or two letters) counts its matches from the names and
+            # ids in this index, without reading the table.
+            models.Index(
+                fields=["name", "account_id"],
+                include=["churned_on"],
+                name="acc_live_search_idx",
+                condition=Q(is_deleted=False),
+            ),
             # acc_csm_score_sort_idx (CSM score, highest first, NULLS LAST) is created by migration 0004 on
             # PostgreSQL only: SQLite cannot declare NULLS LAST in an index.
         ]
