@@ -70,13 +70,20 @@ def is_partitioned(table: str) -> bool:
 
 
 def _column_definitions(schema_editor, model) -> list[str]:
-    """The column definitions Django would write for `model` (types, NULL), without keys or foreign keys."""
+    """The column definitions Django would write for `model` (types, NULL, an id's identity), without keys or
+    foreign keys."""
     quote = schema_editor.quote_name
     columns = []
     for field in model._meta.local_fields:
         definition, _ = schema_editor.column_sql(model, field, include_default=False)
         if definition is None:  # a CompositePrimaryKey has no column of its own
             continue
+        if field.primary_key:
+            # The key is the table's constraint (it must hold the partition key); an id keeps its identity.
+            definition = definition.replace(" PRIMARY KEY", "")
+            suffix = field.db_type_suffix(connection=schema_editor.connection)
+            if suffix:
+                definition = f"{definition} {suffix}"
         columns.append(f"{quote(field.column)} {definition}")
     return columns
 
@@ -88,13 +95,17 @@ def partitioned_table_create(
     key: str,
     include: tuple[str, ...] = (),
     table: str | None = None,
+    primary_key: tuple[str, ...] = (),
 ) -> None:
     """Create `model`'s table (or `table`) as a parent partitioned by range on the column `key`, with the model's
-    primary key (which must contain `key`), carrying the columns `include` in its index, and the default partition.
-    Creates no months: `partitions_ensure` does."""
+    primary key (or the columns `primary_key`; either must contain `key`), carrying the columns `include` in its
+    index, and the default partition. Creates no months: `partitions_ensure` does.
+
+    A model keyed by a surrogate id is keyed in the database by (id, key): PostgreSQL requires every unique index of
+    a partitioned table to hold its partition key. The id stays unique (one identity sequence numbers every row)."""
     quote = schema_editor.quote_name
     table = table or model._meta.db_table
-    pk_columns = [field.column for field in model._meta.pk_fields]
+    pk_columns = list(primary_key) or [field.column for field in model._meta.pk_fields]
     if key not in pk_columns:
         raise ValueError(f"The primary key of {table} must contain the partition key {key}")
     include_sql = f" INCLUDE ({', '.join(quote(c) for c in include)})" if include else ""
@@ -123,7 +134,7 @@ def partition_ensure(table: str, day: datetime.date, *, key: str | None = None) 
         if not is_partitioned(table):
             return False
         key = key or _registry[table].key
-        start, end = month_start(day), next_month(day)
+        start, end = _bounds(cursor, table, key, day)
         quote = connection.ops.quote_name
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [table])
         cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [name])
@@ -147,6 +158,70 @@ def partition_ensure(table: str, day: datetime.date, *, key: str | None = None) 
             f"ALTER TABLE {quote(table)} ATTACH PARTITION {quote(name)} FOR VALUES FROM (%s) TO (%s)", [start, end]
         )
     return True
+
+
+def _bounds(cursor, table: str, key: str, day: datetime.date) -> tuple:
+    """The bounds of the month of `day` in the type of `table`'s column `key`: dates, or UTC midnights for a
+    timestamp with time zone (a month of events runs from midnight UTC on its first day)."""
+    start, end = month_start(day), next_month(day)
+    cursor.execute(
+        "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = to_regclass(%s) AND attname = %s",
+        [table, key],
+    )
+    row = cursor.fetchone()
+    if row and row[0].startswith("timestamp"):
+        return tuple(datetime.datetime.combine(d, datetime.time(), tzinfo=datetime.UTC) for d in (start, end))
+    return start, end
+
+
+def partition_months(table: str) -> list[datetime.date]:
+    """The first days of the months that have their own partition of `table`, oldest first."""
+    prefix = f"{table}_p"
+    months = []
+    for name in partitions_list(table):
+        digits = name[len(prefix) :]
+        if name.startswith(prefix) and len(digits) == 6 and digits.isdigit():
+            months.append(datetime.date(int(digits[:4]), int(digits[4:]), 1))
+    return sorted(months)
+
+
+def partitions_drop_before(table: str, day: datetime.date, *, key: str | None = None) -> list[str]:
+    """Drop the partitions of `table` for the months that end on or before `day` (every row in them is older), and
+    delete the default partition's rows dated before the first month kept; returns the partitions dropped.
+
+    Dropping a month costs a catalogue change, whatever it held: no row is read, no space is left to vacuum."""
+    if not is_partitioned(table):
+        return []
+    key = key or _registry[table].key
+    quote = connection.ops.quote_name
+    kept_from = month_start(day)
+    dropped = []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [table])
+        for month in partition_months(table):
+            if next_month(month) > day:
+                break
+            name = partition_name(table, month)
+            cursor.execute(f"DROP TABLE {quote(name)}")
+            dropped.append(name)
+        start, _ = _bounds(cursor, table, key, kept_from)
+        cursor.execute(f"DELETE FROM {quote(table + '_default')} WHERE {quote(key)} < %s", [start])
+    return dropped
+
+
+def brin_summarize(table: str, day: datetime.date) -> None:
+    """Summarize the page ranges not yet summarized by the BRIN indexes of the partition of `table` holding `day`
+    (or of `table` itself when it is not partitioned), so a read of the newest rows can skip the others."""
+    if connection.vendor != "postgresql":
+        return
+    relation = partition_name(table, day) if is_partitioned(table) else table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT brin_summarize_new_values(i.indexrelid) FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam "
+            "WHERE i.indrelid = to_regclass(%s) AND am.amname = 'brin'",
+            [relation],
+        )
 
 
 def partitions_ensure(table: str, *, first: datetime.date, last: datetime.date, key: str | None = None) -> int:

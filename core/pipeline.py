@@ -113,6 +113,27 @@ def each_object(
     return done
 
 
+class PipelineRefused(ValueError):
+    """A day the pipeline cannot compute (its message says why, and which days can be)."""
+
+
+# Functions of a day returning why it cannot be computed (or None); apps register theirs (the raw events kept).
+_day_guards: list[Callable[[datetime.date], str | None]] = []
+
+
+def register_day_guard(guard: Callable[[datetime.date], str | None]) -> None:
+    if guard not in _day_guards:
+        _day_guards.append(guard)
+
+
+def pipeline_day_check(day: datetime.date) -> None:
+    """Raise PipelineRefused when `day` (or any later day of a backfill starting there) cannot be computed."""
+    for guard in _day_guards:
+        refusal = guard(day)
+        if refusal:
+            raise PipelineRefused(refusal)
+
+
 def pipeline_steps(kind: str) -> list[Step]:
     return [step for step in import_string(settings.PIPELINE)() if kind in step.kinds]
 
@@ -149,7 +170,9 @@ def _database_settings() -> Iterator[None]:
 def pipeline_run(*, as_of: datetime.date, kind: str = DAILY, triggered_by: str = "") -> PipelineRun:
     """Run every step of `kind` for `as_of`, in order, recording each; raises PipelineFailed on a failing step.
 
-    Objects a step skipped (see `each_object`) leave the run "partial", not failed: every later step still ran."""
+    Objects a step skipped (see `each_object`) leave the run "partial", not failed: every later step still ran.
+    A day that cannot be computed (see `pipeline_day_check`) raises PipelineRefused before anything is written."""
+    pipeline_day_check(as_of)
     with _database_settings():
         return _pipeline_run(as_of=as_of, kind=kind, triggered_by=triggered_by)
 
@@ -196,8 +219,10 @@ def _pipeline_run(*, as_of: datetime.date, kind: str, triggered_by: str) -> Pipe
 
 
 def pipeline_backfill(*, as_of: datetime.date, days: int, triggered_by: str = "") -> list[PipelineRun]:
-    """Run the daily pipeline for the `days` days ending with `as_of`, oldest first."""
+    """Run the daily pipeline for the `days` days ending with `as_of`, oldest first; refused (PipelineRefused) before
+    any day runs when the first cannot be computed."""
     start = as_of - datetime.timedelta(days=days - 1)
+    pipeline_day_check(start)
     return [
         pipeline_run(as_of=start + datetime.timedelta(days=offset), kind=DAILY, triggered_by=triggered_by)
         for offset in range(days)

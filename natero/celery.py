@@ -70,6 +70,12 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=45, hour=23),
         "options": {"expires": 6 * 60 * 60},
     },
+    # Raw events older than USAGE_EVENT_RETENTION_DAYS are dropped a month at a time; roll-ups stay.
+    "usage-events-retain": {
+        "task": "usage.jobs.events_retain",
+        "schedule": crontab(minute=15, hour=3),
+        "options": {"expires": 6 * 60 * 60},
+    },
     # Keeps today's usage roll-ups and metric values fresh for pages and lists.
     "pipeline-hourly": {
         "task": "core.jobs.run_pipeline",

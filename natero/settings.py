@@ -185,6 +185,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 PIPELINE = "natero.pipeline.steps"
 # PostgreSQL work_mem for the pipeline's set-based aggregates (empty: the server's default).
 PIPELINE_WORK_MEM = env("PIPELINE_WORK_MEM", "256MB")
+# Raw usage events are kept this many days (whole months older are dropped by a nightly job; roll-ups stay).
+USAGE_EVENT_RETENTION_DAYS = env_int("USAGE_EVENT_RETENTION_DAYS", 400)
 # A worker heartbeat older than this many seconds makes /healthz report the worker down.
 WORKER_HEARTBEAT_MAX_AGE = env_int("WORKER_HEARTBEAT_MAX_AGE", 180)
 

@@ -7,7 +7,13 @@ class UsageConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.panels import register_account_panel, register_contact_column, register_overview_facts
-        from usage import selectors
+        from core import partitions
+        from core.pipeline import register_day_guard
+        from usage import retention, selectors
+
+        partitions.register("usage_event", key="occurred_at")
+        partitions.register("usage_usagesession", key="date")
+        register_day_guard(retention.day_refusal)
 
         register_account_panel(
             "usage", "Modules & features", "usage/account_usage.html", selectors.account_usage_context, order=20

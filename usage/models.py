@@ -48,8 +48,13 @@ class Event(models.Model):
 
     class Meta:
         # Only the constraint that makes retries idempotent: every extra index slows ingestion. Jobs read new
-        # events by id (the table is append-only), and roll-ups build their own aggregates.
-        constraints = [models.UniqueConstraint(fields=["source_id", "event_id"], name="usage_event_unique_id")]
+        # events by id (the table is append-only), and roll-ups build their own aggregates. On PostgreSQL the table
+        # is partitioned by month of `occurred_at` (core.partitions; migration usage 0007), keyed by (id,
+        # occurred_at), and every unique index must hold the month: a retry is the same event at the same time, so
+        # (source, event id, time) is what keeps it stored once.
+        constraints = [
+            models.UniqueConstraint(fields=["source_id", "event_id", "occurred_at"], name="usage_event_unique_at")
+        ]
 
     def __str__(self) -> str:
         return f"{self.action} {self.account_id}/{self.user_id} @ {self.occurred_at:%Y-%m-%d %H:%M:%S}"
@@ -77,6 +82,21 @@ class CustomMetricValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.metric} of {self.account_id} @ {self.timestamp:%Y-%m-%d}: {self.value}"
+
+
+class EventRetention(models.Model):
+    """The first day whose raw events are still kept (one row, written by the retention job when it drops months).
+
+    Events older than USAGE_EVENT_RETENTION_DAYS are dropped a whole month at a time; what was derived from them
+    (sessions, roll-ups, ranks, metric values) stays. A day before `events_from` cannot be computed again: its
+    roll-ups would be rebuilt from nothing.
+    """
+
+    events_from = models.DateField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"events kept from {self.events_from}"
 
 
 class EventCursor(models.Model):
@@ -108,7 +128,8 @@ class UsageSession(models.Model):
 
     (date, account, user_id, session_key) is unique by construction (one GROUP BY writes a day). Only whole days
     are read (the day's roll-up, 30 days of distinct users), through the BRIN index on `date`; purging an account
-    scans the table.
+    scans the table. On PostgreSQL the table is partitioned by month of `date` and keyed by (id, date) (migration
+    usage 0007), so a day's rewrite touches one month's partition whatever the history kept.
     """
 
     account = models.ForeignKey(

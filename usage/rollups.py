@@ -11,6 +11,7 @@ import datetime
 
 from django.db import connection, transaction
 
+from core import partitions
 from core.sql import (
     date_param,
     day_bounds,
@@ -20,6 +21,7 @@ from core.sql import (
     statistics_refresh,
     statistics_refresh_if_stale,
 )
+from usage.retention import events_day_check
 
 SESSION_GAP_SECONDS = 30 * 60
 RANK_WINDOW_DAYS = 30
@@ -40,10 +42,11 @@ def _load_day_events(as_of: datetime.date) -> int:
     """Read the day's usage events once into a temporary table, resolved to live accounts and to contacts, so the
     session and roll-up queries that follow never go back to the (large) events table."""
     start, end = day_bounds(as_of)
-    if connection.vendor == "postgresql":
-        # The BRIN index on occurred_at only narrows a day's scan over page ranges it has summarized; autovacuum
-        # summarizes new ones eventually, this makes sure the newest are before reading them.
-        _run("SELECT brin_summarize_new_values('usage_event_occurred_idx')", [])
+    # The day's month of events has its partition (events received before it existed are moved into it), so the
+    # read below scans that month only. Its BRIN index on occurred_at narrows the scan to the day's page ranges
+    # once they are summarized; autovacuum summarizes new ones eventually, this makes sure the newest are.
+    partitions.partition_ensure("usage_event", as_of)
+    partitions.brin_summarize("usage_event", as_of)
     actions = ", ".join(["%s"] * len(USAGE_ACTIONS))
     _run(f"DROP TABLE IF EXISTS {DAY_EVENTS}", [])
     loaded = _run(
@@ -71,7 +74,8 @@ def _delete_day(table: str, day: datetime.date) -> None:
 
 def _sessions(as_of: datetime.date) -> int:
     """The day's sessions, built in a temporary table (with the contact each belongs to) that the roll-ups read,
-    then stored."""
+    then stored (in the partition of the day's month, created first if it does not exist yet)."""
+    partitions.partition_ensure("usage_usagesession", as_of)
     _delete_day("usage_usagesession", as_of)
     span_or_module_time = greatest(
         "MAX(k.ts) - MIN(k.ts)", "COALESCE(SUM(CASE WHEN k.action = 'moduleEnd' THEN k.duration_ms END), 0) / 1000.0"
@@ -173,8 +177,9 @@ def usage_day_compute(*, as_of: datetime.date) -> dict[str, int]:
 
     Sessions: a client's session id groups events; otherwise a gap of 30 minutes starts a new one. A session's time
     is the active time the client reported (sessionSync), else the longer of its first-to-last span and the module
-    time reported in it.
+    time reported in it. Refused (EventsNoLongerKept) for a day older than the raw events kept: its roll-ups stay.
     """
+    events_day_check(as_of)
     counts = {"events": _load_day_events(as_of)}
     counts["sessions"] = _sessions(as_of)
     counts.update(_rollups(as_of))

@@ -53,7 +53,7 @@ _COLS = ", ".join(EVENT_COLUMNS)
 _MERGE = f"""
 INSERT INTO usage_event (source_id, received_at, {_COLS})
 SELECT %s, %s, {_COLS} FROM usage_event_stage ORDER BY event_id
-ON CONFLICT (source_id, event_id) DO NOTHING
+ON CONFLICT (source_id, event_id, occurred_at) DO NOTHING
 """
 ENTITIES_CURSOR = "entities"
 

@@ -4,7 +4,7 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from core.pipeline import DAILY, HOURLY, PipelineFailed, pipeline_run
+from core.pipeline import DAILY, HOURLY, PipelineFailed, PipelineRefused, pipeline_day_check, pipeline_run
 
 
 class Command(BaseCommand):
@@ -20,6 +20,10 @@ class Command(BaseCommand):
             raise CommandError("--days must be at least 1.")
         as_of = as_of or datetime.date.today() - datetime.timedelta(days=1)
         start = as_of - datetime.timedelta(days=days - 1)
+        try:
+            pipeline_day_check(start)
+        except PipelineRefused as exc:
+            raise CommandError(str(exc)) from exc
         for offset in range(days):
             day = start + datetime.timedelta(days=offset)
             try:
