@@ -27,9 +27,6 @@ TABLES = [
 ]
 OLD_UNIQUE = ("usage_event_unique_id", ("source_id", "event_id"))
 MODELS = {"usage_event": "Event", "usage_usagesession": "UsageSession"}
-# Months made for the rows already stored: at most this far back (older rows wait in the default partition for
-# the retention job) and up to the months the scheduled job would have made.
-MONTHS_BACK = 36
 
 
 def _columns(cursor, table: str) -> list[str]:
@@ -82,6 +79,8 @@ def forwards(apps, schema_editor):
         # The unique constraint of the state (source, event id, time) replaces the old one: SQLite rebuilds the table.
         model = apps.get_model("usage", "Event")
         schema_editor.remove_constraint(model, models.UniqueConstraint(fields=OLD_UNIQUE[1], name=OLD_UNIQUE[0]))
+        # The rebuilt table has the indexes of the model only: the time index of migration 0003 comes back.
+        schema_editor.execute("CREATE INDEX IF NOT EXISTS usage_event_occurred_idx ON usage_event (occurred_at)")
         return
     quote = schema_editor.quote_name
     today = datetime.datetime.now(datetime.UTC).date()
@@ -96,15 +95,13 @@ def forwards(apps, schema_editor):
                 f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} UNIQUE ({', '.join(map(quote, columns))})"
             )
         schema_editor.execute(f"CREATE INDEX {quote(brin)} ON {quote(table)} USING brin ({quote(key)})")
+        # The months that hold rows (one pass over the table), then this month and the next ones.
         with schema_editor.connection.cursor() as cursor:
-            cursor.execute(f"SELECT MIN({quote(key)}), MAX({quote(key)}) FROM {quote(old)}")
-            first, last = (value.date() if isinstance(value, datetime.datetime) else value for value in cursor.fetchone())
-        earliest = today.replace(day=1)
-        for _ in range(MONTHS_BACK):
-            earliest = (earliest - datetime.timedelta(days=1)).replace(day=1)
-        first = max(min(first or today, today), earliest)
-        last = min(max(last or ahead, ahead), ahead)
-        partitions.partitions_ensure(table, first=first, last=last, key=key)
+            cursor.execute(f"SELECT DISTINCT CAST(date_trunc('month', {quote(key)}) AS date) FROM {quote(old)}")
+            months = [row[0] for row in cursor.fetchall()]
+        for month in months:
+            partitions.partition_ensure(table, month, key=key)
+        partitions.partitions_ensure(table, first=today, last=ahead, key=key)
         _copy_back(schema_editor, table, old, key)
 
 
