@@ -304,3 +304,100 @@ def progress_printer(label: str) -> Callable[[int, int], None]:
         sys.stdout.flush()
 
     return report
+
+
+def _indexes(cursor, table: str) -> list[tuple[str, str, str | None]]:
+    """The indexes of `table` other than its primary key: (name, CREATE INDEX statement, constraint definition or
+    None), as the catalogue writes them."""
+    cursor.execute(
+        "SELECT c.relname, pg_get_indexdef(i.indexrelid), pg_get_constraintdef(k.oid) FROM pg_index i "
+        "JOIN pg_class c ON c.oid = i.indexrelid "
+        "LEFT JOIN pg_constraint k ON k.conindid = i.indexrelid AND k.conrelid = i.indrelid "
+        "WHERE i.indrelid = to_regclass(%s) AND NOT i.indisprimary ORDER BY c.relname",
+        [table],
+    )
+    return cursor.fetchall()
+
+
+def _set_aside(schema_editor, table: str) -> tuple[str, list]:
+    """Rename `table` (with its key and id sequence) to `<table>_old`, having dropped its other indexes (kept as
+    statements, to be made again on the new table); returns the old table's name and those indexes."""
+    quote = schema_editor.quote_name
+    old = f"{table}_old"
+    with schema_editor.connection.cursor() as cursor:
+        indexes = _indexes(cursor, table)
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+        sequence = cursor.fetchone()[0]
+    for name, _, constraint in indexes:
+        if constraint:
+            schema_editor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
+        else:
+            schema_editor.execute(f"DROP INDEX {quote(name)}")
+    schema_editor.execute(f"ALTER TABLE {quote(table)} RENAME TO {quote(old)}")
+    schema_editor.execute(f"ALTER INDEX IF EXISTS {quote(table + '_pkey')} RENAME TO {quote(old + '_pkey')}")
+    if sequence:
+        schema_editor.execute(f"ALTER SEQUENCE {sequence} RENAME TO {quote(old + '_id_seq')}")
+    return old, indexes
+
+
+def _carry_over(schema_editor, table: str, old: str, indexes: list) -> None:
+    """Copy `old`'s rows into `table` in batches by id, make `indexes` on it, continue its id sequence after the
+    last id copied, and drop `old`."""
+    quote = schema_editor.quote_name
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass(%s) AND attnum > 0 AND NOT attisdropped "
+            "ORDER BY attnum",
+            [old],
+        )
+        columns = [quote(row[0]) for row in cursor.fetchall()]
+        rows_copy(cursor, source=quote(old), target=quote(table), columns=columns, order_by="id",
+                  report=progress_printer(table))  # fmt: skip
+        for name, statement, constraint in indexes:
+            if constraint:
+                cursor.execute(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {constraint}")
+            else:
+                cursor.execute(statement.replace(" ON ONLY ", " ON ", 1))
+        cursor.execute(f"SELECT MAX(id) FROM {quote(old)}")
+        (last,) = cursor.fetchone()
+        if last:
+            cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", [table, last])
+    schema_editor.execute(f"DROP TABLE {quote(old)}")
+
+
+def table_partition(schema_editor, model, *, key: str, months_back: int = 36) -> None:
+    """Turn `model`'s existing table (keyed by a surrogate id) into one partitioned by month of the date column
+    `key`, keyed by (id, key), with the same indexes and rows: months are made for the rows of the last
+    `months_back` months (older ones wait in the default partition) up to MONTHS_AHEAD months ahead. For
+    migrations, on PostgreSQL; every row is read and written once."""
+    quote = schema_editor.quote_name
+    table = model._meta.db_table
+    old, indexes = _set_aside(schema_editor, table)
+    partitioned_table_create(schema_editor, model, key=key, primary_key=("id", key))
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(f"SELECT MIN({quote(key)}) FROM {quote(old)}")
+        first = cursor.fetchone()[0]
+    today = datetime.datetime.now(datetime.UTC).date()
+    earliest, ahead = month_start(today), today
+    for _ in range(months_back):
+        earliest = month_start(earliest - datetime.timedelta(days=1))
+    for _ in range(MONTHS_AHEAD):
+        ahead = next_month(ahead)
+    partitions_ensure(table, first=max(min(first or today, today), earliest), last=ahead, key=key)
+    _carry_over(schema_editor, table, old, indexes)
+
+
+def table_unpartition(schema_editor, table: str) -> None:
+    """The reverse of `table_partition`: one plain table keyed by id, with the same indexes and rows."""
+    quote = schema_editor.quote_name
+    old, indexes = _set_aside(schema_editor, table)
+    schema_editor.execute(
+        f"CREATE TABLE {quote(table)} (LIKE {quote(old)} INCLUDING DEFAULTS INCLUDING IDENTITY, PRIMARY KEY (id))"
+    )
+    _carry_over(schema_editor, table, old, indexes)
+
+
+def month_relation(table: str, day: datetime.date) -> str:
+    """The partition of `table` holding `day`, or `table` itself when it is not partitioned: what to ANALYZE after
+    writing a day (the planner reads each partition's own statistics; analyzing the parent samples every month)."""
+    return partition_name(table, day) if is_partitioned(table) else table

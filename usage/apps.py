@@ -13,6 +13,9 @@ class UsageConfig(AppConfig):
 
         partitions.register("usage_event", key="occurred_at")
         partitions.register("usage_usagesession", key="date")
+        for table in ("account", "contact", "module", "feature"):
+            partitions.register(f"usage_{table}usagedaily", key="date")
+        partitions.register("usage_activityrank", key="date")
         register_day_guard(retention.day_refusal)
 
         register_account_panel(

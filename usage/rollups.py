@@ -69,6 +69,8 @@ def _run(sql: str, params: list) -> int:
 
 
 def _delete_day(table: str, day: datetime.date) -> None:
+    """Delete `table`'s rows of `day`, in the partition of its month (created first if it does not exist yet)."""
+    partitions.partition_ensure(table, day)
     _run(f"DELETE FROM {table} WHERE date = %s", [date_param(day)])
 
 
@@ -187,14 +189,14 @@ def usage_day_compute(*, as_of: datetime.date) -> dict[str, int]:
     _run(f"DROP TABLE {DAY_SESSIONS}", [])
     # The day's account roll-up is what the metric and rank steps join on; the big tables are read by whole days,
     # and need statistics only until they have some.
-    statistics_refresh("usage_accountusagedaily")
+    statistics_refresh(partitions.month_relation("usage_accountusagedaily", as_of))
     for table, written in [
         ("usage_usagesession", counts["sessions"]),
         ("usage_contactusagedaily", counts["contacts"]),
         ("usage_moduleusagedaily", counts["modules"]),
         ("usage_featureusagedaily", counts["features"]),
     ]:
-        statistics_refresh_if_stale(table, written=written)
+        statistics_refresh_if_stale(partitions.month_relation(table, as_of), written=written)
     return counts
 
 
@@ -330,6 +332,7 @@ def activity_ranks_compute(*, as_of: datetime.date) -> dict[str, int]:
     """
     day = date_param(as_of)
     counts = {}
+    partitions.partition_ensure("usage_activityrank", as_of)
     for entity in ("account", "contact"):
         _run("DELETE FROM usage_activityrank WHERE entity = %s AND date = %s", [entity, day])
         _rank_day(entity, as_of)
@@ -337,5 +340,5 @@ def activity_ranks_compute(*, as_of: datetime.date) -> dict[str, int]:
         counts[entity] = _ranks_store(entity, as_of)
         for table in (DAY_RANKS, RANK_SUMS, RANK_MISSING):
             _run(f"DROP TABLE IF EXISTS {table}", [])
-    statistics_refresh("usage_activityrank")
+    statistics_refresh(partitions.month_relation("usage_activityrank", as_of))
     return counts
