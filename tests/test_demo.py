@@ -20,6 +20,7 @@ from healthscore.models import HealthScore
 from integrations.demo import SOURCE_NAME
 from integrations.models import ApiCall, Source
 from revenue.models import Invoice, Subscription
+from segments.models import Segment
 from usage.models import Event
 
 ACCOUNTS = 40
@@ -185,6 +186,8 @@ def test_it_reports_what_the_database_holds_and_a_rerun_duplicates_nothing(demo)
         "accounts in the red band": sum(score <= 30 for score in latest.values()),
     }
     assert {what: reported[what] for what in expected} == expected
+    examples = Segment.objects.filter(example_key__isnull=False).count()
+    assert examples and f"  {examples} example lists ready (" in demo
     call_command("seed_demo", accounts=ACCOUNTS, stdout=io.StringIO())
     again = {
         "accounts": Account.objects.count(),

@@ -20,7 +20,7 @@ from typing import Any
 from django.utils import timezone
 
 from accounts.demo.story import story
-from accounts.models import Account, AccountContact
+from accounts.models import Account, AccountContact, Contact
 from usage.services import EventRow, events_store
 
 SEED = 20260102
@@ -42,6 +42,11 @@ MODULE_NAMES = list(MODULES)
 MODULE_WEIGHTS = [MODULES[name][0] for name in MODULE_NAMES]
 
 
+def _engagement(intensity: float, risk: float) -> float:
+    """How likely a user is to use the product on a weekday, given the account's intensity and latent risk."""
+    return intensity * (1.1 - risk) ** 1.5
+
+
 def _account_events(
     account: dict[str, Any],
     users: list[dict[str, Any]],
@@ -52,29 +57,33 @@ def _account_events(
 ) -> list[EventRow]:
     """The events of one account: each user who uses the product is active between their first and last seen, as
     often as the account's latent risk on the day allows (accounts/demo/story.py): usage falls as the risk rises."""
-    rng = random.Random(f"{SEED}:{account['account_id']}")
+    account_rng = random.Random(f"{SEED}:{account['account_id']}")
     account_story = story(account["account_id"])
     end = account["churned_on"] or today
-    intensity = rng.uniform(0.6, 1.0)
+    intensity = account_rng.uniform(0.6, 1.0)
     rows: list[EventRow] = []
     last_day = min(today, account["churned_on"] - datetime.timedelta(days=1)) if account["churned_on"] else today
     ext = account["account_id"]
-    # Every user has their own appetite; only those with a first and last seen use the product at all.
+    # Every user has their own appetite and their own generator (so a user's days do not depend on the others');
+    # only those with a first and last seen use the product at all, and no later than the day they were last seen.
     active_users = [
-        (user["user_id"], rng.uniform(0.5, 1.3), user["first_seen"].date(), user["last_seen"])
+        (
+            user["user_id"],
+            account_rng.uniform(0.5, 1.3),
+            user["first_seen"].date(),
+            user["last_seen"].date(),
+            random.Random(f"{SEED}:{ext}:{user['user_id']}"),
+        )
         for user in users
         if user["first_seen"] and user["last_seen"]
     ]
     day = start
     while day <= last_day:
         risk = account_story.risk((end - day).days)
-        engagement = intensity * (1.1 - risk) ** 1.5
+        engagement = _engagement(intensity, risk)
         weekend = 0.25 if day.weekday() >= 5 else 1.0
-        for user, appetite, first_seen, last_seen in active_users:
-            if not first_seen <= day <= last_seen.date():
-                continue
-            seen_today = day == last_seen.date()
-            if not seen_today and rng.random() >= min(0.95, engagement * appetite * weekend):
+        for user, appetite, first_seen, last_seen, rng in active_users:
+            if not first_seen <= day <= last_seen or rng.random() >= min(0.95, engagement * appetite * weekend):
                 continue
             sessions = 2 if rng.random() < 0.3 * engagement else 1
             hour = rng.randint(7, 12)
@@ -82,8 +91,6 @@ def _account_events(
                 started = datetime.datetime.combine(
                     day, datetime.time(hour, rng.randint(0, 59), rng.randint(0, 59)), tzinfo=datetime.UTC
                 )
-                if seen_today and s == sessions - 1:
-                    started = min(started, last_seen - datetime.timedelta(minutes=20))
                 hour += rng.randint(2, 5)  # the second session starts hours later: well past the 30-minute gap
                 if started > now or started.date() != day:
                     break
@@ -167,19 +174,23 @@ def seed_usage(*, source_id: int = 0, stdout: Any = None, **options: Any) -> int
         AccountContact.objects.filter(account__in=[a["pk"] for a in live])
         .exclude(contact__user_id="")
         .order_by("contact__user_id")
-        .values("account_id", "contact__user_id", "contact__first_seen", "contact__last_seen")
+        .values("account_id", "contact_id", "contact__user_id", "contact__first_seen", "contact__last_seen")
     ):
         users.setdefault(link["account_id"], []).append(
             {
                 "user_id": link["contact__user_id"],
                 "first_seen": link["contact__first_seen"],
                 "last_seen": link["contact__last_seen"],
+                "contact_id": link["contact_id"],
             }
         )
     stored = built = 0
     batch: list[EventRow] = []
+    last_events: dict[int, datetime.datetime] = {}
     for account in live:
-        batch.extend(_account_events(account, users.get(account["pk"], []), start=start, today=today, now=now))
+        rows = _account_events(account, users.get(account["pk"], []), start=start, today=today, now=now)
+        _last_events_note(last_events, users.get(account["pk"], []), rows)
+        batch.extend(rows)
         if len(batch) >= BATCH:
             built += len(batch)
             stored += events_store(source_id=source_id, rows=batch, received_at=now)
@@ -187,6 +198,31 @@ def seed_usage(*, source_id: int = 0, stdout: Any = None, **options: Any) -> int
     if batch:
         built += len(batch)
         stored += events_store(source_id=source_id, rows=batch, received_at=now)
+    _last_seen_align(last_events)
     if stdout:
         stdout.write(f"  {stored} product events stored ({built - stored} already there) for {len(live)} accounts.")
     return stored
+
+
+def _last_events_note(
+    last_events: dict[int, datetime.datetime], users: list[dict[str, Any]], rows: list[EventRow]
+) -> None:
+    """Note in `last_events` the time of each user's last event among `rows`, by contact id, where it is earlier
+    than the contact's last seen."""
+    latest: dict[str, datetime.datetime] = {}
+    for row in rows:
+        if row.user_id not in latest or row.occurred_at > latest[row.user_id]:
+            latest[row.user_id] = row.occurred_at
+    for user in users:
+        last = latest.get(user["user_id"])
+        if last and user["last_seen"] and last < user["last_seen"]:
+            last_events[user["contact_id"]] = last
+
+
+def _last_seen_align(last_events: dict[int, datetime.datetime]) -> None:
+    """A demo user was last seen at their last product event: users of a fading account stop using the product
+    some time before the day the accounts seeder drew for them, and their contact says so."""
+    contacts = list(Contact.objects.filter(pk__in=last_events).only("pk", "last_seen"))
+    for contact in contacts:
+        contact.last_seen = last_events[contact.pk]
+    Contact.objects.bulk_update(contacts, ["last_seen"], batch_size=1000)
