@@ -12,11 +12,18 @@ from playbooks.models import Playbook
 from playbooks.services import ItemSpec, playbook_save
 
 HEALTH_METRIC_KEYS = ("health_score",)
-RED_MAX = 30  # the health scores' default red band is 0 to 30
+HEALTH_RED_KEY = "health_red"
 
 
 def _doc(*children: dict) -> dict:
     return {"version": 1, "root": {"type": "group", "match": "all", "children": list(children)}}
+
+
+def _red_max() -> int:
+    """The highest red health score under the installation's band cut-offs."""
+    from healthscore.services import settings_get
+
+    return settings_get().red_max
 
 
 def _examples() -> list[dict[str, Any]]:
@@ -85,11 +92,11 @@ def _examples() -> list[dict[str, Any]]:
     if health:
         examples.append(
             {
-                "key": "health_red",
+                "key": HEALTH_RED_KEY,
                 "name": "Health score red",
                 "type": "Churn",
                 "description": "The account's newest health score (scored daily for the day before) is in the red "
-                "band: 0 to 30 with the default band cut-offs.",
+                "band, 0 to the red cut-off; the rule follows the cut-off when it changes in the health settings.",
                 "conditions": _doc(
                     {
                         "type": "metric",
@@ -100,7 +107,7 @@ def _examples() -> list[dict[str, Any]]:
                         "window": {"kind": "last_days", "days": 3},
                         "op": "between",
                         "value": 0,
-                        "value2": RED_MAX,
+                        "value2": _red_max(),
                     }
                 ),
                 "retrigger": 14,
@@ -152,3 +159,47 @@ def examples_install_after_migrate(**kwargs: Any) -> None:
     if kwargs.get("using", "default") != "default":
         return
     examples_install()
+
+
+def red_band_follow(*, previous: int, current: int) -> int:
+    """The example rule "Health score red" follows the band cut-offs: a health score condition of the form "between 0
+    and the previous red cut-off" becomes "between 0 and the new one". A bound the rule's editor chose (anything but
+    the previous cut-off) is kept. Answers how many conditions changed."""
+    rule = AlertRule.objects.filter(example_key=HEALTH_RED_KEY).first()
+    if rule is None or previous == current:
+        return 0
+    changed = 0
+    for node in _nodes(rule.conditions.get("root", {})):
+        if (
+            node.get("type") == "metric"
+            and node.get("metric") in HEALTH_METRIC_KEYS
+            and node.get("op") == "between"
+            and node.get("value") == 0
+            and node.get("value2") == previous
+        ):
+            node["value2"] = current
+            changed += 1
+    if changed:
+        rule.save(update_fields=["conditions"])
+    return changed
+
+
+def _nodes(node: dict) -> list[dict]:
+    """A condition document's node and every node below it."""
+    found = [node]
+    for child in node.get("children", []):
+        found += _nodes(child)
+    return found
+
+
+def cutoffs_remember(sender: type, instance: Any, **kwargs: Any) -> None:
+    """pre_save of the health settings: remember the red cut-off being replaced."""
+    previous = sender.objects.filter(pk=instance.pk).values_list("red_max", flat=True).first() if instance.pk else None
+    instance._red_max_before = previous
+
+
+def cutoffs_follow(sender: type, instance: Any, **kwargs: Any) -> None:
+    """post_save of the health settings: the example red-band rule follows a changed red cut-off."""
+    previous = getattr(instance, "_red_max_before", None)
+    if previous is not None:
+        red_band_follow(previous=previous, current=instance.red_max)

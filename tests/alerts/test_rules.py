@@ -76,6 +76,30 @@ def test_the_health_score_red_example_fires_for_red_accounts_only(db, manager):
     assert verdict.startswith("The account does not match the conditions now")
 
 
+def test_the_health_score_red_example_follows_the_band_cut_offs(db, manager, manager_client):
+    amber = account_services.account_create(by=manager, account_id="AMB-1", name="Amber Ltd")
+    catalogue_sync()
+    health = Metric.objects.get(key="health_score")
+    yesterday = timezone.now().date() - datetime.timedelta(days=1)
+    MetricValue.objects.create(metric=health, account=amber, date=yesterday, value=35)
+    rule = AlertRule.objects.get(example_key="health_red")
+    AlertRule.objects.filter(pk=rule.pk).update(is_active=True)
+    assert rules_evaluate()["alerts fired"] == 0  # 35 is yellow with the default cut-offs
+
+    response = manager_client.post(reverse("healthscore:settings"), {"red_max": 40, "yellow_max": 75})
+    assert response.status_code == 302
+    assert rules_evaluate()["alerts fired"] == 1
+    assert Alert.objects.get(rule=rule).reasons == ["Health score (latest, last 3 days) between 0 and 40: 35"]
+
+    # A bound the rule's editor chose is theirs: moving the cut-off again leaves it.
+    rule.refresh_from_db()
+    rule.conditions["root"]["children"][0]["value2"] = 45
+    rule_save(rule=rule, by=manager)
+    manager_client.post(reverse("healthscore:settings"), {"red_max": 25, "yellow_max": 75})
+    rule.refresh_from_db()
+    assert rule.conditions["root"]["children"][0]["value2"] == 45
+
+
 @pytest.fixture
 def retail_list(db, manager):
     segment = Segment(name="Retail book", entity="account", visibility=Visibility.SHARED)
