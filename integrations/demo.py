@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db.models import Count
 from django.db.models.functions import TruncHour
+from django.utils import timezone
 
 from integrations.models import API_CALL_LOG_SIZE, ApiCall, CallStatus, Source, SourceKind
 from integrations.services import source_create
@@ -47,8 +48,10 @@ def _call_log(source: Source) -> int:
         .order_by("-hour")[:API_CALL_LOG_SIZE]
     )
     calls = []
+    now = timezone.now()
     for position, row in enumerate(reversed(hours)):
-        at = row["hour"] + datetime.timedelta(minutes=59, seconds=rng.randint(0, 50))
+        # The batch is sent at the end of its hour; the hour still running sent what it has so far.
+        at = min(now, row["hour"] + datetime.timedelta(minutes=59, seconds=rng.randint(0, 50)))
         records, failed, status, code, error = row["events"], 0, CallStatus.SUCCESS, 200, ""
         if rng.random() < 0.02:
             failed = rng.randint(1, 3)
@@ -85,7 +88,7 @@ def seed_events(*, stdout: Any = None, **options: Any) -> None:
     calls = _call_log(source)
     if stdout:
         total = ApiCall.objects.filter(source=source).count()
-        stdout.write(f"  Source “{source.name}”: {calls} calls logged ({total - calls} already there).")
+        stdout.write(f"  Source “{source.name}”: {calls:,} calls logged ({total - calls:,} already there).")
 
 
 def report() -> list[tuple[str, int]]:

@@ -200,8 +200,8 @@ def seed_revenue(*, accounts: int = 300, stdout: Any = None, **options: Any) -> 
     problems = sub_result.failures + invoice_result.failures
     if stdout:
         stdout.write(
-            f"  {sub_result.created} subscriptions and {invoice_result.created} invoices added "
-            f"({sub_result.updated + invoice_result.updated} already there)."
+            f"  {sub_result.created:,} subscriptions and {invoice_result.created:,} invoices added "
+            f"({sub_result.updated + invoice_result.updated:,} already there)."
         )
         for problem in problems[:5]:
             stdout.write(f"  ! {problem.account_id}: {problem.message}")

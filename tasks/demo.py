@@ -91,4 +91,4 @@ def seed_tasks(*, stdout: Any = None, **options: Any) -> None:
     ids = list(mine.values_list("pk", flat=True))
     Notification.objects.filter(pk__in=ids[: len(ids) // 2]).update(read_at=now)
     if stdout:
-        stdout.write(f"  {made} demo tasks created.")
+        stdout.write(f"  {made:,} demo tasks created.")

@@ -200,7 +200,9 @@ def seed_usage(*, source_id: int = 0, stdout: Any = None, **options: Any) -> int
         stored += events_store(source_id=source_id, rows=batch, received_at=now)
     _last_seen_align(last_events)
     if stdout:
-        stdout.write(f"  {stored} product events stored ({built - stored} already there) for {len(live)} accounts.")
+        stdout.write(
+            f"  {stored:,} product events stored ({built - stored:,} already there) for {len(live):,} accounts."
+        )
     return stored
 
 

@@ -259,7 +259,7 @@ def seed_accounts(*, accounts: int = 300, stdout: Any = None, **options: Any) ->
     wanted = max(accounts - existing, 0)
     if not wanted:
         if stdout:
-            stdout.write(f"  {existing} demo accounts already there.")
+            stdout.write(f"  {existing:,} demo accounts already there.")
         return
     today = timezone.localdate()
     now = timezone.now()
@@ -301,7 +301,7 @@ def seed_accounts(*, accounts: int = 300, stdout: Any = None, **options: Any) ->
         _activity(chunk, today, now, type_by_name, options_of)
     if stdout:
         churned = sum(1 for d in drafts if d.story.churned)
-        stdout.write(f"  {len(created)} accounts ({churned} churned) and {contacts} contacts added.")
+        stdout.write(f"  {len(created):,} accounts ({churned:,} churned) and {contacts:,} contacts added.")
 
 
 def _by_name(rows: Iterable[Any], defaults: list[str]) -> dict[str, Any]:
