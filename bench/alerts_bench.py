@@ -72,6 +72,10 @@ def _seed(accounts: int, as_of: datetime.date) -> None:
             )
         events = Metric.objects.get(key="events")
         health = Metric.objects.get(key="health_score")
+        # Each month has its partition, as the daily pipeline makes them before it writes.
+        from core.partitions import partitions_ensure
+
+        partitions_ensure("metrics_metricvalue", first=as_of - datetime.timedelta(days=29), last=as_of)
         if not MetricValue.objects.filter(metric=events).exists():
             # A steady (id mod 100) events a day; accounts whose id ends in 0 halve them in the last 14 days.
             cursor.execute(
@@ -79,7 +83,7 @@ def _seed(accounts: int, as_of: datetime.date) -> None:
                 "SELECT %s, a.id, d::date, CASE WHEN a.id %% 10 = 0 AND d::date > %s::date - 14 "
                 "THEN (a.id %% 100) / 2.0 + 1 ELSE (a.id %% 100) + 2 END "
                 "FROM accounts_account a CROSS JOIN generate_series(%s::date - 29, %s::date, interval '1 day') d "
-                "ORDER BY 1, 2, 3",
+                "ORDER BY 3, 2",  # a day at a time, as the pipeline writes them
                 [events.pk, as_of, as_of, as_of],
             )
         if not MetricValue.objects.filter(metric=health).exists():

@@ -121,14 +121,18 @@ def seed(accounts: int, days: int, *, reseed: bool) -> None:
         ("bench_days_active", "floor(22 * (0.1 + 0.9 * h * fade) * (0.6 + 0.5 * random()))", weekly),
         ("bench_tickets", "1 + floor(2 * random())", "random() < 0.01 + 0.05 * (1 - h * fade)"),
     ]
+    # Each month of the history has its partition, as the daily pipeline makes them before it writes.
+    from core.partitions import partitions_ensure
+
+    partitions_ensure("metrics_metricvalue", first=first_value_day, last=AS_OF)
     for key, value, keep in specs:
         if MetricValue.objects.filter(metric_id=ids[key]).exists():
             continue
         started = time.perf_counter()
-        # In (account, day) order: the (metric, account, date) index then grows at its end.
+        # In (day, account) order, as the pipeline writes a day at a time: a window of days is then a run of pages.
         written = _sql(
             "INSERT INTO metrics_metricvalue (metric_id, account_id, date, value) "
-            f"SELECT %s, id, day, {value} {base} {keep} ORDER BY id, day",
+            f"SELECT %s, id, day, {value} {base} {keep} ORDER BY day, id",
             [ids[key], first_value_day, AS_OF],
         )
         log(f"{key}: {written:,} values in {time.perf_counter() - started:.1f} s")

@@ -167,6 +167,17 @@ def _database_settings() -> Iterator[None]:
             cursor.execute("RESET jit")
 
 
+def big_statements_local() -> None:
+    """The settings of `_database_settings` for the rest of the current transaction only: for a big set-based
+    statement run outside the pipeline (a rescoring after an edit, a backfill day, a preview). PostgreSQL only."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        if settings.PIPELINE_WORK_MEM:
+            cursor.execute("SELECT set_config('work_mem', %s, true)", [settings.PIPELINE_WORK_MEM])
+        cursor.execute("SELECT set_config('jit', 'off', true)")
+
+
 def pipeline_run(*, as_of: datetime.date, kind: str = DAILY, triggered_by: str = "") -> PipelineRun:
     """Run every step of `kind` for `as_of`, in order, recording each; raises PipelineFailed on a failing step.
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 
+from core.pipeline import big_statements_local
 from healthscore import services
 from healthscore.editing import scoring_day
 from healthscore.models import HealthComponent, HealthConfiguration, HealthCriterion, HealthScore
@@ -78,7 +79,8 @@ def configuration_preview(
         "FROM target t LEFT JOIN total ON total.account_id = t.id"
     )
     params += [settings.red_max, settings.red_max, settings.yellow_max, settings.yellow_max, weight, weight]
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        big_statements_local()
         cursor.execute(sql, params)
         accounts, no_data, red, yellow, green, thin = (int(v or 0) for v in cursor.fetchone())
     return {

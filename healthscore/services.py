@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import CustomDimension, DimensionType
-from core.pipeline import each_object, error_text
+from core.pipeline import big_statements_local, each_object, error_text
 from core.sql import date_param, statistics_refresh_if_stale
 from healthscore import defaults
 from healthscore.models import (
@@ -343,6 +343,7 @@ def health_scores_compute(*, as_of: datetime.date) -> dict[str, int]:
     others, default = _configurations()
     plans = [_plan(configuration, catalogue, as_of) for configuration in others]
     default_plan = _plan(default, catalogue, as_of) if default else None
+    big_statements_local()
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM healthscore_healthscore WHERE date = %s", [date_param(as_of)])
 
