@@ -76,7 +76,7 @@ def configuration_preview(
         "SUM(CASE WHEN total.score > %s THEN 1 ELSE 0 END), "
         f"SUM(CASE WHEN total.score IS NOT NULL AND 100 * ({n('%s')} - total.valued) > 50 * {n('%s')} "
         "THEN 1 ELSE 0 END) "
-        "FROM target t LEFT JOIN total ON total.account_id = t.id"
+        "FROM scored total"
     )
     params += [settings.red_max, settings.red_max, settings.yellow_max, settings.yellow_max, weight, weight]
     with transaction.atomic(), connection.cursor() as cursor:

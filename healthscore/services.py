@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import datetime
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
@@ -65,7 +67,7 @@ class _Plan:
 
     configuration: HealthConfiguration
     components: list[HealthComponent]
-    criteria: list[tuple[HealthCriterion, str, list]] = field(default_factory=list)
+    criteria: list[tuple[HealthCriterion, str, list, bool]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
 
@@ -98,21 +100,18 @@ def _window(day: datetime.date, days: int) -> tuple[object, object]:
     return date_param(day - datetime.timedelta(days=days - 1)), date_param(day)
 
 
-def _metric_value_sql(criterion: HealthCriterion, metric_id: int, day: datetime.date) -> tuple[str, list]:
-    """SQL of (account_id, value) for one metric criterion over the accounts of `target`."""
+def _metric_value_sql(criterion: HealthCriterion, metric_id: int, day: datetime.date) -> tuple[str, list, bool]:
+    """SQL of (account_id, value) for one metric criterion, and whether an account without a row has the value 0
+    (sum, count and average of a window without values are 0, as in lists)."""
     start, end = _window(day, criterion.window_days)
     how = criterion.aggregation
     if how == TimeAggregation.LATEST:
-        inner = (
+        sql = (
             "SELECT account_id, value FROM (SELECT account_id, value, "
             "ROW_NUMBER() OVER (PARTITION BY account_id ORDER BY date DESC) AS n FROM metrics_metricvalue "
             "WHERE metric_id = %s AND date BETWEEN %s AND %s) latest WHERE n = 1"
         )
-        return f"SELECT t.id AS account_id, w.value AS value FROM target t JOIN ({inner}) w ON w.account_id = t.id", [
-            metric_id,
-            start,
-            end,
-        ]
+        return sql, [metric_id, start, end], False
     aggregate = {
         TimeAggregation.SUM: "SUM(value)",
         TimeAggregation.AVERAGE: f"SUM(value) / {int(criterion.window_days)}",
@@ -120,30 +119,19 @@ def _metric_value_sql(criterion: HealthCriterion, metric_id: int, day: datetime.
         TimeAggregation.MAX: "MAX(value)",
         TimeAggregation.MIN: "MIN(value)",
     }[how]
-    inner = (
+    sql = (
         f"SELECT account_id, CAST({aggregate} AS DOUBLE PRECISION) AS value FROM metrics_metricvalue "
         "WHERE metric_id = %s AND date BETWEEN %s AND %s GROUP BY account_id"
     )
-    if how in (TimeAggregation.MAX, TimeAggregation.MIN):
-        return f"SELECT t.id AS account_id, w.value AS value FROM target t JOIN ({inner}) w ON w.account_id = t.id", [
-            metric_id,
-            start,
-            end,
-        ]
-    # Sum, count and average of a window without values are 0, as in lists.
-    return (
-        "SELECT t.id AS account_id, COALESCE(w.value, 0) AS value FROM target t "
-        f"LEFT JOIN ({inner}) w ON w.account_id = t.id",
-        [metric_id, start, end],
-    )
+    return sql, [metric_id, start, end], how not in (TimeAggregation.MAX, TimeAggregation.MIN)
 
 
-def _dimension_value_sql(dimension_id: int) -> tuple[str, list]:
+def _dimension_value_sql(dimension_id: int) -> tuple[str, list, bool]:
     return (
-        "SELECT t.id AS account_id, CAST(d.value_number AS DOUBLE PRECISION) AS value FROM target t "
-        "JOIN accounts_accountdimensionvalue d ON d.account_id = t.id "
-        "WHERE d.dimension_id = %s AND d.value_number IS NOT NULL",
+        "SELECT account_id, CAST(value_number AS DOUBLE PRECISION) AS value FROM accounts_accountdimensionvalue "
+        "WHERE dimension_id = %s AND value_number IS NOT NULL",
         [dimension_id],
+        False,
     )
 
 
@@ -204,10 +192,10 @@ def _plan(
                 plan.problems.append(f"{component.name}: {problem}; that criterion is left out.")
                 continue
             if criterion.source == CriterionSource.DIMENSION:
-                sql, params = _dimension_value_sql(catalogue.dimensions[criterion.dimension_key].pk)
+                value_sql = _dimension_value_sql(catalogue.dimensions[criterion.dimension_key].pk)
             else:
-                sql, params = _metric_value_sql(criterion, catalogue.metrics[criterion.metric_key].pk, day)
-            plan.criteria.append((criterion, sql, params))
+                value_sql = _metric_value_sql(criterion, catalogue.metrics[criterion.metric_key].pk, day)
+            plan.criteria.append((criterion, *value_sql))
     return plan
 
 
@@ -215,61 +203,102 @@ def _numeric(expression: str) -> str:
     return f"CAST({expression} AS NUMERIC)" if connection.vendor == "postgresql" else f"({expression})"
 
 
-def _json_object(key: str, value: str) -> str:
+def number_literal(value: float | Decimal) -> str:
+    """A bound or weight as SQL text: a float goes through double precision as a query parameter would, a Decimal is
+    exact; both become NUMERIC so that rounding is decimal. Only finite numbers are accepted, so the text is safe."""
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError("bounds and weights must be finite numbers")
+        text = format(value, "f")
+        return f"CAST('{text}' AS NUMERIC)" if connection.vendor == "postgresql" else f"({text})"
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError("bounds and weights must be finite numbers")
     if connection.vendor == "postgresql":
-        return f"jsonb_object_agg(CAST({key} AS TEXT), {value})"
-    return f"json_group_object(CAST({key} AS TEXT), {value})"
+        return f"CAST(CAST('{number!r}' AS DOUBLE PRECISION) AS NUMERIC)"
+    return f"({number!r})"
 
 
-def _json_array(*items: str) -> str:
-    function = "jsonb_build_array" if connection.vendor == "postgresql" else "json_array"
-    return f"{function}({', '.join(items)})"
+def _json_document(pairs: list[tuple[str, str]]) -> str:
+    """A JSON object of the pairs (key text, SQL value) whose value is not NULL."""
+    if connection.vendor == "postgresql":
+        inner = ", ".join(f"'{key}', {value}" for key, value in pairs)
+        return f"jsonb_strip_nulls(jsonb_build_object({inner}))"
+    if not pairs:
+        return "'{}'"
+    rows = " UNION ALL ".join(f"SELECT '{key}' AS k, {value} AS v" for key, value in pairs)
+    return f"(SELECT COALESCE(json_group_object(k, json(v)), '{{}}') FROM ({rows}) WHERE v IS NOT NULL)"
+
+
+def _json_pair(value: str, score: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"CASE WHEN {score} IS NOT NULL THEN jsonb_build_array({value}, {score}) END"
+    return f"CASE WHEN {score} IS NOT NULL THEN json_array({value}, {score}) END"
 
 
 def score_ctes(plan: _Plan, target: tuple[str, list]) -> tuple[str, list]:
     """The WITH clauses scoring every account of `target` (a SELECT of account ids) with the configuration of `plan`:
-    `target`, `crit` (criterion scores), `comp` (component scores), `total` (score and weight with data per account),
-    `comp_json` and `crit_json`. The scoring statement inserts from them; previews aggregate them."""
+    `target`, and `scored`, one row per account: its `score`, `valued` (the weight of its components with data),
+    `components` ({component id: score}) and `criteria` ({criterion id: [value, score]}). The scoring statement
+    inserts from them; previews aggregate them.
+
+    Set-based and row-wise: each criterion's value is joined to the account's row (one aggregate per criterion over
+    the metric values), then criterion, component and total scores are columns of that row, level by level, so no
+    step groups by account again."""
     target_sql, target_params = target
     params: list = [*target_params]
-    raw_parts = []
-    for position, (criterion, sql, sql_params) in enumerate(plan.criteria):
-        raw_parts.append(f"SELECT account_id, %s AS criterion_id, value FROM ({sql}) c{position}")
-        params += [criterion.pk, *sql_params]
-    if not raw_parts:
-        raw_parts = ["SELECT id AS account_id, 0 AS criterion_id, 0.0 AS value FROM target WHERE 1 = 0"]
-    # A row per criterion: (criterion, component, X, Y, inverted), and per component its weight.
-    criteria_rows = (
-        ", ".join(f"(%s, %s, {_numeric('%s')}, {_numeric('%s')}, %s)" for _ in plan.criteria)
-        or f"(0, 0, {_numeric('0')}, {_numeric('1')}, 0)"
-    )
-    for criterion, _, _ in plan.criteria:
-        params += [criterion.pk, criterion.component_id, criterion.low, criterion.high, 1 if criterion.inverted else 0]
-    weight_rows = ", ".join(f"(%s, {_numeric('%s')})" for _ in plan.components) or f"(0, {_numeric('0')})"
+    values, joins = [], []
+    for n, (_, sql, sql_params, zero_when_missing) in enumerate(plan.criteria):
+        raw = f"COALESCE(c{n}.value, 0)" if zero_when_missing else f"c{n}.value"
+        # Values outside +-1e300 are infinities or NaN: no usable value.
+        values.append(f"CASE WHEN {raw} BETWEEN -1e300 AND 1e300 THEN {raw} END AS v{n}")
+        joins.append(f"LEFT JOIN ({sql}) c{n} ON c{n}.account_id = t.id")
+        params += sql_params
+    fence = " OFFSET 0" if connection.vendor == "postgresql" else ""  # each level computed once per row
+    linear, scores = [], []
+    for n, (criterion, _, _, _) in enumerate(plan.criteria):
+        low, high = number_literal(criterion.low), number_literal(criterion.high)
+        # Rounded before clamping, as SPEC says.
+        linear.append(f"ROUND(100 * ({_numeric(f'v{n}')} - {low}) / ({high} - {low})) AS l{n}")
+        clamped = f"(CASE WHEN l{n} < 0 THEN 0 WHEN l{n} > 100 THEN 100 ELSE l{n} END)"
+        scores.append(f"CAST({'100 - ' if criterion.inverted else ''}{clamped} AS INTEGER) AS s{n}")
+    components, weighted, valued_weights = [], [], []
     for component in plan.components:
-        params += [component.pk, str(component.weight)]
-    linear = f"ROUND(100 * ({_numeric('r.value')} - p.low) / (p.high - p.low))"  # rounded before clamping, as SPEC says
-    clamped = f"(CASE WHEN {linear} < 0 THEN 0 WHEN {linear} > 100 THEN 100 ELSE {linear} END)"
+        members = [n for n, (criterion, *_) in enumerate(plan.criteria) if criterion.component_id == component.pk]
+        if not members:
+            continue
+        total = " + ".join(f"COALESCE(s{n}, 0)" for n in members)
+        count = " + ".join(f"(CASE WHEN s{n} IS NULL THEN 0 ELSE 1 END)" for n in members)
+        column = f"k{component.pk}".replace("-", "m")
+        components.append((component, column, f"CAST(ROUND({_numeric(total)} / NULLIF({count}, 0)) AS INTEGER)"))
+        weight = number_literal(Decimal(component.weight))
+        weighted.append(f"COALESCE({weight} * {column}, 0)")
+        valued_weights.append(f"(CASE WHEN {column} IS NULL THEN 0 ELSE {weight} END)")
+    level1 = ", ".join(["t.id AS account_id", *values])
+    level2 = ", ".join(["account_id", *(f"v{n}" for n in range(len(values))), *linear])
+    level3 = ", ".join(["account_id", *(f"v{n}" for n in range(len(values))), *scores])
+    level4 = ", ".join(
+        [
+            "account_id",
+            *(f"v{n}, s{n}" for n in range(len(values))),
+            *(f"{expression} AS {column}" for _, column, expression in components),
+        ]
+    )
+    valued = " + ".join(valued_weights) if valued_weights else _numeric("0")
+    score = (
+        f"CAST(ROUND(({' + '.join(weighted)}) / NULLIF({valued}, 0)) AS INTEGER)"
+        if weighted
+        else "CAST(NULL AS INTEGER)"
+    )
+    component_doc = _json_document([(str(component.pk), column) for component, column, _ in components])
+    criterion_doc = _json_document(
+        [(str(criterion.pk), _json_pair(f"v{n}", f"s{n}")) for n, (criterion, *_) in enumerate(plan.criteria)]
+    )
     sql = (
         f"WITH target AS ({target_sql}), "
-        f"raw(account_id, criterion_id, value) AS ({' UNION ALL '.join(raw_parts)}), "
-        f"params(criterion_id, component_id, low, high, inverted) AS (VALUES {criteria_rows}), "
-        f"weights(component_id, weight) AS (VALUES {weight_rows}), "
-        "crit AS (SELECT r.account_id, r.criterion_id, p.component_id, r.value, "
-        f"CAST(CASE WHEN p.inverted = 1 THEN 100 - {clamped} ELSE {clamped} END AS INTEGER) AS score "
-        # Values outside +-1e300 are infinities or NaN: no usable value.
-        "FROM raw r JOIN params p ON p.criterion_id = r.criterion_id "
-        "WHERE r.value IS NOT NULL AND r.value BETWEEN -1e300 AND 1e300), "
-        "comp AS (SELECT account_id, component_id, "
-        f"CAST(ROUND({_numeric('SUM(score)')} / COUNT(*)) AS INTEGER) AS score "
-        "FROM crit GROUP BY account_id, component_id), "
-        "total AS (SELECT c.account_id, "
-        "CAST(ROUND(SUM(w.weight * c.score) / SUM(w.weight)) AS INTEGER) AS score, "
-        "SUM(w.weight) AS valued FROM comp c JOIN weights w ON w.component_id = c.component_id GROUP BY c.account_id), "
-        f"comp_json AS (SELECT account_id, {_json_object('component_id', 'score')} AS doc FROM comp "
-        "GROUP BY account_id), "
-        f"crit_json AS (SELECT account_id, {_json_object('criterion_id', _json_array('value', 'score'))} AS doc "
-        "FROM crit GROUP BY account_id) "
+        f"scored AS (SELECT account_id, {score} AS score, {valued} AS valued, {component_doc} AS components, "
+        f"{criterion_doc} AS criteria FROM (SELECT {level4} FROM (SELECT {level3} FROM (SELECT {level2} FROM "
+        f"(SELECT {level1} FROM target t {' '.join(joins)}{fence}) r{fence}) l{fence}) s{fence}) k) "
     )
     return sql, params
 
@@ -287,20 +316,13 @@ def _score_statement(plan: _Plan, target: tuple[str, list], day: datetime.date) 
     sql += (
         "INSERT INTO healthscore_healthscore "
         "(account_id, date, configuration_id, version, score, missing_weight, components, criteria) "
-        "SELECT t.id, %s, %s, %s, total.score, "
-        f"CAST(ROUND(100 * ({_numeric('%s')} - COALESCE(total.valued, 0)) / {_numeric('%s')}) AS INTEGER), "
-        f"COALESCE(comp_json.doc, {_empty_json()}), COALESCE(crit_json.doc, {_empty_json()}) "
-        "FROM target t LEFT JOIN total ON total.account_id = t.id "
-        "LEFT JOIN comp_json ON comp_json.account_id = t.id LEFT JOIN crit_json ON crit_json.account_id = t.id "
-        "ORDER BY t.id"
+        "SELECT account_id, %s, %s, %s, score, "
+        f"CAST(ROUND(100 * ({_numeric('%s')} - valued) / {_numeric('%s')}) AS INTEGER), components, criteria "
+        "FROM scored ORDER BY account_id"
     )
     weight = total_weight_of(plan)
     params += [date_param(day), configuration.pk, configuration.version, weight, weight]
     return sql, params
-
-
-def _empty_json() -> str:
-    return "CAST('{}' AS JSONB)" if connection.vendor == "postgresql" else "'{}'"
 
 
 def _targets(plans: list[_Plan], default: _Plan | None, day: datetime.date) -> list[tuple[_Plan, tuple[str, list]]]:
