@@ -166,6 +166,19 @@ def test_the_what_if_equals_rescoring_with_the_changed_configuration(scored, def
     assert result.changed == after and after != before
 
 
+def test_a_large_history_is_rescored_from_a_sample_and_the_page_says_so(scored, default, manager_client, monkeypatch):
+    full = calibration.whatif(default, _changed(calibration.proposal_of(default)), horizon=30, settings=SETTINGS)
+    assert full.sample_step == 1 and full.stored_rows == 12
+    monkeypatch.setattr(calibration, "WHATIF_SAMPLE", 4)  # twelve stored scores on the observation day: one in three
+    sampled = calibration.whatif(default, _changed(calibration.proposal_of(default)), horizon=30, settings=SETTINGS)
+    assert sampled.sample_step == 3
+    read = sampled.current.observations + sampled.current.no_data
+    assert 0 < read < full.current.observations + full.current.no_data
+    data = _form(default, **{weight_field(scored["Usage"].pk): "0.5"})
+    partial = manager_client.post(f"/health/calibration/what-if/{default.pk}/", data, HTTP_HX_REQUEST="true")
+    assert "one stored score in 3" in partial.content.decode()
+
+
 def test_a_criterion_not_saved_yet_is_left_out_and_named(scored, default):
     proposal = calibration.proposal_of(default)
     proposal.components[1].criteria.append(calibration.ProposedCriterion(None, "nps", 0, 10))
