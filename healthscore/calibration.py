@@ -284,16 +284,10 @@ def calibration_report(
     )
     if not report.ready:
         return report
-    join, value = _component_value_sql()
     sql, params = _observations_sql(
         window, columns="s.components, s.configuration_id, {churned} AS churned", accounts=accounts, configuration=None
     )
-    rows = _grouped(
-        f"SELECT c.key, {value} AS score, s.churned, COUNT(*) FROM ({sql}) s {join} "
-        "JOIN healthscore_healthcomponent c ON c.configuration_id = s.configuration_id "
-        "AND CAST(c.id AS TEXT) = e.key GROUP BY c.key, score, s.churned",
-        params,
-    )
+    rows = _grouped(*_component_counts_sql(sql, params))
     per_key: dict[str, list[tuple]] = defaultdict(list)
     for key, score, churned, n in rows:
         per_key[key].append((score, churned, n))
@@ -303,6 +297,37 @@ def calibration_report(
             ComponentFigures(key, names.get(key, key), figures_from_counts(_counts(per_key[key]), settings))
         )
     return report
+
+
+def _component_counts_sql(observations: str, params: list) -> tuple[str, list]:
+    """(key, score, churned, count) of every component score of the observations. On PostgreSQL each component
+    known to the catalogue is read by its id from the row of its configuration (no expansion of every document);
+    elsewhere the documents are expanded and joined to their components."""
+    if connection.vendor != "postgresql":
+        join, value = _component_value_sql()
+        return (
+            f"SELECT c.key, {value} AS score, s.churned, COUNT(*) FROM ({observations}) s {join} "
+            "JOIN healthscore_healthcomponent c ON c.configuration_id = s.configuration_id "
+            "AND CAST(c.id AS TEXT) = e.key GROUP BY c.key, score, s.churned",
+            params,
+        )
+    from healthscore.models import HealthComponent
+
+    components = list(HealthComponent.objects.values_list("pk", "key", "configuration_id"))
+    if not components:
+        return "SELECT NULL, NULL, NULL, NULL WHERE 1 = 0", []
+    values = ", ".join(
+        "(%s, CASE WHEN s.configuration_id = %s THEN CAST(s.components ->> %s AS INTEGER) END)" for _ in components
+    )
+    extra: list = []
+    for pk, key, configuration_id in components:
+        extra += [key, configuration_id, str(pk)]
+    return (
+        f"SELECT v.key, v.score, s.churned, COUNT(*) FROM ({observations}) s "
+        f"CROSS JOIN LATERAL (VALUES {values}) v(key, score) WHERE v.score IS NOT NULL "
+        "GROUP BY v.key, v.score, s.churned",
+        [*params, *extra],
+    )
 
 
 # What-if -------------------------------------------------------------------------------------------------------------
