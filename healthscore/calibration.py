@@ -563,8 +563,7 @@ def _sample(
     steps = [max(1, math.ceil(sizes.get(outcome, 0) / FIT_SAMPLE)) for outcome in (0, 1)]
     names = ", ".join(f"k{n}" for n in range(len(component_ids)))
     statement = (
-        f"SELECT churned, {names} FROM ({sql}) x "
-        "WHERE (churned = 0 AND h %% %s = 0) OR (churned = 1 AND h %% %s = 0)"
+        f"SELECT churned, {names} FROM ({sql}) x WHERE (churned = 0 AND h %% %s = 0) OR (churned = 1 AND h %% %s = 0)"
     )
     return [
         ([None if score is None else float(score) for score in row[1:]], int(row[0]))
