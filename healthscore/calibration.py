@@ -36,7 +36,8 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from core.sql import date_param
-from healthscore.models import HealthConfiguration, HealthScore, HealthSettings
+from healthscore.models import HealthComponent, HealthConfiguration, HealthScore, HealthSettings
+from healthscore.services import number_literal
 
 HORIZONS = (30, 60, 90)
 OBSERVATION_STEP = 7
@@ -311,8 +312,6 @@ def _component_counts_sql(observations: str, params: list) -> tuple[str, list]:
             "AND CAST(c.id AS TEXT) = e.key GROUP BY c.key, score, s.churned",
             params,
         )
-    from healthscore.models import HealthComponent
-
     components = list(HealthComponent.objects.values_list("pk", "key", "configuration_id"))
     if not components:
         return "SELECT NULL, NULL, NULL, NULL WHERE 1 = 0", []
@@ -369,22 +368,6 @@ def proposal_of(configuration: HealthConfiguration) -> Proposal:
     return Proposal(components)
 
 
-def _literal(value: float | Decimal) -> str:
-    """A bound or weight as SQL: floats go through double precision as the scoring step's parameters do, so halves
-    round the same way. Only numbers reach here (checked by the form), so the text is safe to inline."""
-    number = float(value)
-    if not math.isfinite(number):
-        raise ValueError("bounds and weights must be finite numbers")
-    if connection.vendor == "postgresql":
-        return f"CAST(CAST('{number!r}' AS DOUBLE PRECISION) AS NUMERIC)"
-    return f"({number!r})"
-
-
-def _decimal_literal(value: Decimal) -> str:
-    text = format(Decimal(value), "f")
-    return f"CAST('{text}' AS NUMERIC)" if connection.vendor == "postgresql" else f"({text})"
-
-
 def _value_column(criterion_id: int) -> str:
     key = int(criterion_id)
     if connection.vendor == "postgresql":
@@ -394,7 +377,7 @@ def _value_column(criterion_id: int) -> str:
 
 
 def _linear_column(criterion: ProposedCriterion, name: str) -> str:
-    low, high = _literal(criterion.low), _literal(criterion.high)
+    low, high = number_literal(float(criterion.low)), number_literal(float(criterion.high))
     return f"ROUND(100 * (v{int(criterion.id)} - {low}) / ({high} - {low})) AS l{name}"
 
 
@@ -432,7 +415,7 @@ def _compile(proposal: Proposal, prefix: str) -> _Compiled:
         count = " + ".join(f"(CASE WHEN {n} IS NULL THEN 0 ELSE 1 END)" for n in names)
         column = f"{prefix}k{j}"
         components.append(f"ROUND({_num(total)} / NULLIF({count}, 0)) AS {column}")
-        weight = _decimal_literal(component.weight)
+        weight = number_literal(Decimal(component.weight))
         weighted.append(f"COALESCE({weight} * {column}, 0)")
         valued.append(f"(CASE WHEN {column} IS NULL THEN 0 ELSE {weight} END)")
     if not components:
