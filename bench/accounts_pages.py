@@ -190,6 +190,9 @@ def main() -> None:
     if args.write:
         import platform
 
+        # A figure of a second or less means the data set was already there and was reused.
+        seeded = f" (seeded in {seed_seconds:.0f} s)" if seed_seconds >= 1 else " (an existing data set, reused)"
+        written = f", written in {metric_seconds:.0f} s" if metric_seconds >= 1 else " (already written)"
         lines = [
             "## Accounts pages (accounts app)",
             "",
@@ -197,10 +200,9 @@ def main() -> None:
             f"(PostgreSQL, Django test client, logged in as a member who sees all accounts, DEBUG off).",
             "",
             f"Data: {n_accounts:,} accounts, {n_contacts:,} contacts, with stage history, CSM assignments, "
-            f"interactions, tickets, notes and NPS from the demo seeder; seeding took {seed_seconds:.0f} s "
-            "(0 when the data already existed); current values of MRR, ARR, activity rank, active users and days "
-            "since touchpoint for about 90 % of the accounts and 13 month-end MRR values each (the revenue trend), "
-            f"written in {metric_seconds:.0f} s.",
+            f"interactions, tickets, notes and NPS from the demo seeder{seeded}; current values of MRR, ARR, "
+            "activity rank, active users and days since touchpoint for about 90 % of the accounts and 13 month-end "
+            f"MRR values each (the revenue trend){written}.",
             f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
             f"measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {load} (the machine is shared: a "
             "figure measured under load is an upper bound). Targets: list and account page median under 100 ms, "

@@ -86,8 +86,13 @@ def band_chart(series: list[tuple[str, calibration.Figures]]) -> dict:
                 "name": f"{name} ({'darker' if n == 0 else 'lighter'})" if len(series) > 1 else name,
                 "x": [b.label for b in bands],
                 "y": [round(b.rate, 2) for b in bands],
-                "text": [f"{b.rate:.1f} % of {b.observations:,}" for b in bands],
-                "textposition": "auto",
+                # The bar says the rate; how many accounts it is of goes in the hover, so that two bars of a
+                # group never print over each other.
+                "text": [f"{b.rate:.1f} %" for b in bands],
+                "textposition": "outside",
+                "cliponaxis": False,
+                "hovertext": [f"{b.rate:.1f} % of {b.observations:,} accounts churned" for b in bands],
+                "hoverinfo": "text",
                 "marker": {"color": [BAND_COLOURS[b.band] for b in bands], "opacity": 1 if n == 0 else 0.55},
             }
         )
