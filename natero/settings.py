@@ -241,6 +241,8 @@ ANYMAIL = {key.removeprefix("ANYMAIL_"): value for key, value in os.environ.item
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
 # Alert rules run after every pipeline run, on "Run now", and every this many minutes in between.
 ALERTS_EVALUATE_EVERY_MINUTES = env_int("ALERTS_EVALUATE_EVERY_MINUTES", 15)
+# Database connections an evaluation pass runs its rules on at once (PostgreSQL; SQLite runs them one by one).
+ALERTS_EVALUATE_CONNECTIONS = env_int("ALERTS_EVALUATE_CONNECTIONS", 2)
 
 # Internationalisation -----------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -411,7 +411,7 @@ class Compiler:
         if aggregation == TimeAggregation.LATEST:
             return Subquery(rows.order_by("-date").values("value")[:1], output_field=FloatField())
         value = Subquery(
-            rows.order_by().annotate(v=WindowAggregate(aggregation, F("value"))).values("v"), output_field=FloatField()
+            rows.order_by().annotate(v=self._aggregate(aggregation, window)).values("v"), output_field=FloatField()
         )
         if aggregation not in ZERO_WHEN_EMPTY:
             return value
@@ -419,6 +419,32 @@ class Compiler:
         if aggregation == TimeAggregation.AVERAGE:
             return ExpressionWrapper(value / Value(float(window.length(self.as_of))), output_field=FloatField())
         return value
+
+    def _aggregate(self, aggregation: str, window: RWindow, *, empty_as_zero: bool = False) -> Expression:
+        """The aggregate of a window's rows, inside their subquery (with `empty_as_zero`, 0 for an empty sum, count
+        or average, and an average divided by the window's days)."""
+        value = WindowAggregate(aggregation, F("value"))
+        if not empty_as_zero or aggregation not in ZERO_WHEN_EMPTY:
+            return value
+        value = Coalesce(value, Value(0.0), output_field=FloatField())
+        if aggregation == TimeAggregation.AVERAGE:
+            return ExpressionWrapper(value / Value(float(window.length(self.as_of))), output_field=FloatField())
+        return value
+
+    def _metric_between(self, node: RMetric) -> Subquery:
+        """value between X and Y as the subquery's own boolean result: the window is read and aggregated once per
+        account, where two comparisons of one value subquery would run it twice."""
+        rows = self.metric_rows(node.metric, node.window)
+        if node.aggregation == TimeAggregation.LATEST:
+            rows, value = rows.order_by("-date"), F("value")
+        else:
+            rows, value = rows.order_by(), self._aggregate(node.aggregation, node.window, empty_as_zero=True)
+        holds = ExpressionWrapper(
+            Q(GreaterThanOrEqual(value, node.value)) & Q(LessThanOrEqual(value, node.value2)),
+            output_field=BooleanField(),
+        )
+        rows = rows.annotate(ok=holds).values("ok")
+        return Subquery(rows[:1] if node.aggregation == TimeAggregation.LATEST else rows, output_field=BooleanField())
 
     def field_value(self, spec: FieldSpec) -> Expression:
         """The field's value for the outer row (a dimension's typed value, or the built-in column)."""
@@ -523,7 +549,7 @@ class Compiler:
             "lt": lambda: LessThan(value, node.value),
         }
         if node.op == "between":
-            return anchored & Q(GreaterThanOrEqual(value, node.value)) & Q(LessThanOrEqual(value, node.value2))
+            return anchored & Q(self._metric_between(node))
         if node.op == "is_not":
             # An empty max/min/latest is "not X" too.
             return anchored & (~Q(Exact(value, node.value)) | Q(IsNull(value, True)))

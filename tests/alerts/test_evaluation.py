@@ -223,3 +223,62 @@ def test_two_evaluations_at_once_make_one_alert_per_account(manager):
     assert sum(fired) == 40
     assert Alert.objects.filter(rule=rule, status=AlertStatus.OPEN).count() == 40
     assert Alert.objects.values("account").distinct().count() == 40
+
+
+def steps_evaluating_rules() -> list:
+    from core.pipeline import Step
+
+    return [Step("alert rules", lambda as_of: rules_evaluate())]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rules_run_on_two_connections_fire_as_one_by_one_and_a_broken_one_leaves_the_run_partial(manager, settings):
+    from accounts.services import picklists_install_defaults
+    from alerts.services import alert_type_for, rule_save
+    from core.models import PipelineRunStatus
+    from core.pipeline import pipeline_run
+
+    picklists_install_defaults()
+    for i in range(12):
+        industry = "Retail" if i % 3 else "Banking"
+        account_services.account_create(by=None, account_id=f"T-{i}", name=f"Account {i}", industry=industry)
+    Metric.objects.create(key="logins", name="Logins", kind=MetricKind.CUSTOM)
+    few_logins = {"type": "metric", "metric": "logins", "aggregation": "sum",
+                  "window": {"kind": "last_days", "days": 7}, "op": "lt", "value": 1}  # fmt: skip
+    banking = {"type": "attribute", "field": "industry", "op": "is", "value": "Banking"}
+    documents = {
+        "Retail": retail(),
+        "Banking": {"version": 1, "root": {"type": "group", "match": "all", "children": [banking]}},
+        "Retail, few logins": retail(more=[few_logins]),
+        "Any industry": {"version": 1, "root": {"type": "group", "match": "any",
+                                               "children": [banking, retail()["root"]["children"][0]]}},
+        "Broken": retail(more=[few_logins]),
+    }  # fmt: skip
+    rules = {
+        name: rule_save(rule=AlertRule(name=name, type=alert_type_for("Churn"), conditions=conditions))
+        for name, conditions in documents.items()
+    }
+    Metric.objects.filter(key="logins").update(key="logins_gone")  # the broken rule's metric disappears ...
+    AlertRule.objects.filter(pk=rules["Retail, few logins"].pk).update(conditions=retail())  # ... not this one's
+
+    def fired() -> set[tuple[str, str, tuple[str, ...]]]:
+        return {
+            (alert.rule.name, alert.account.account_id, tuple(alert.reasons))
+            for alert in Alert.objects.select_related("rule", "account")
+        }
+
+    settings.ALERTS_EVALUATE_CONNECTIONS = 1
+    assert rules_evaluate() == {"rules": 5, "alerts fired": 8 + 4 + 8 + 12, "broken rules": 1}
+    one_by_one = fired()
+    Alert.objects.all().delete()
+    AlertRule.objects.update(problem="")
+
+    settings.ALERTS_EVALUATE_CONNECTIONS = 2
+    settings.PIPELINE = "tests.alerts.test_evaluation.steps_evaluating_rules"
+    run = pipeline_run(as_of=timezone.localdate())
+    assert fired() == one_by_one
+    step = run.steps.get()
+    assert run.status == PipelineRunStatus.PARTIAL
+    assert [failure["object"] for failure in step.detail["failures"]] == [f"alert rule {rules['Broken'].pk} (Broken)"]
+    assert "logins" in AlertRule.objects.get(pk=rules["Broken"].pk).problem
+    assert AlertRule.objects.exclude(problem="").count() == 1
