@@ -11,13 +11,10 @@ it goes on to make its task and notifications.
 
 from __future__ import annotations
 
-import contextvars
 import datetime
 import json
 import logging
-import queue
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -27,7 +24,8 @@ from django.utils import timezone
 
 from accounts.models import Account
 from alerts.models import Alert, AlertRule, AlertStatus
-from core.pipeline import each_object, error_text
+from core.pipeline import each_object, error_text, on_connections
+from core.sql import statistics_refresh
 from segments.compiler import RGroup, compile_q, leaf_annotations, reasons_from_row
 from segments.fields import Catalogue, Entity, catalogue_load
 from segments.schema import ConditionError
@@ -35,7 +33,7 @@ from segments.selectors import conditions_resolve, list_query_settings
 
 logger = logging.getLogger(__name__)
 INSERT_BATCH = 20_000
-# Alerts written in one pass beyond which the table's planner statistics are refreshed (see `_analyze_alerts`).
+# Alerts written in one pass beyond which the table's planner statistics are refreshed (see `rules_evaluate`).
 ANALYZE_AFTER = 10_000
 
 
@@ -256,7 +254,11 @@ def rules_evaluate(*, now: datetime.datetime | None = None, rule_ids: list[int] 
         AlertRule.objects.filter(pk=pk).update(last_run_at=now, problem=problem[:500])
     fired = sum(result.fired for _, result in done)
     if fired >= ANALYZE_AFTER:
-        _analyze_alerts()
+        # Each rule's "held back" anti-join is planned from the alerts table's statistics: statistics that still
+        # say a rule has no alerts (taken before its first pass fired ten thousand) make the planner loop over all
+        # of them for every matching account, seconds per rule, until autovacuum gets round to the table. ANALYZE
+        # samples a fixed number of rows, so it costs about the same (tenths of a second) at any size.
+        statistics_refresh(Alert._meta.db_table)
     return {
         "rules": len(rules),
         "alerts fired": fired,
@@ -265,54 +267,18 @@ def rules_evaluate(*, now: datetime.datetime | None = None, rule_ids: list[int] 
 
 
 def _each_rule(rules: list[AlertRule], run: Callable[[AlertRule], RuleResult]) -> list[tuple[AlertRule, RuleResult]]:
-    """`each_object` over the rules, on `ALERTS_EVALUATE_CONNECTIONS` connections at once where that can work.
-
-    Each thread takes the next rule from a shared queue (a slow rule does not hold up a share of the others) and
-    runs it in its own transaction on its own connection, which it closes at the end. Rules run one by one on
-    SQLite, with a single connection configured, or inside a transaction (other connections would not see what
-    it has written)."""
-    workers = min(settings.ALERTS_EVALUATE_CONNECTIONS, len(rules))
-    if workers <= 1 or connection.vendor != "postgresql" or connection.in_atomic_block:
-        return each_object(rules, run, name=_rule_label, record_on=_nowhere)
-    pending: queue.SimpleQueue[AlertRule] = queue.SimpleQueue()
-    for rule in rules:
-        pending.put(rule)
-
-    def taken() -> Iterator[AlertRule]:
-        while True:
-            try:
-                yield pending.get_nowait()
-            except queue.Empty:
-                return
-
-    def worker() -> list[tuple[AlertRule, RuleResult]]:
-        try:
-            return each_object(taken(), run, name=_rule_label, record_on=_nowhere)
-        finally:
-            connection.close()
-
-    # Each thread runs in a copy of this context, so a pipeline run's record of failures (a context variable)
-    # receives theirs.
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="alert-rules") as pool:
-        futures = [pool.submit(contextvars.copy_context().run, worker) for _ in range(workers)]
-        done = [pair for future in futures for pair in future.result()]
+    """`each_object` over the rules, `ALERTS_EVALUATE_CONNECTIONS` at a time (`core.pipeline.on_connections`:
+    each on its own connection, in its own transaction; one by one on SQLite), in rule order."""
+    done = on_connections(
+        rules,
+        lambda taken: each_object(taken, run, name=_rule_label, record_on=_nowhere),
+        connections=settings.ALERTS_EVALUATE_CONNECTIONS,
+    )
     return sorted(done, key=lambda pair: pair[0].pk)
 
 
 def _rule_label(rule: AlertRule) -> str:
     return f"alert rule {rule.pk} ({rule.name[:60]})"
-
-
-def _analyze_alerts() -> None:
-    """Refresh PostgreSQL's statistics of the alerts table after a pass that wrote many alerts.
-
-    Each rule's "held back" anti-join is planned from them: statistics that still say a rule has no alerts (taken
-    before its first pass fired ten thousand) make the planner loop over all of them for every matching account,
-    seconds per rule, until autovacuum gets round to the table. ANALYZE samples a fixed number of rows, so it costs
-    about the same (tens of milliseconds) at any size."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {Alert._meta.db_table}")
 
 
 def _nowhere(rule: AlertRule) -> None:

@@ -15,9 +15,11 @@ import contextlib
 import contextvars
 import datetime
 import logging
+import queue
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -111,6 +113,47 @@ def each_object(
         _note_on(target, "")
         done.append((item, result))
     return done
+
+
+def on_connections(items: Iterable[T], work: Callable[[Iterator[T]], list[R]], *, connections: int) -> list[R]:
+    """Share `items` among `connections` threads, each on its own database connection: each thread runs `work` on
+    an iterator that hands it the next item of one shared queue (so a slow item does not hold up a share of the
+    others) and closes its connection at the end; answers the concatenated results. `work` runs its own
+    transactions: what it commits is visible to the others.
+
+    When a thread's `work` raises, the queue is emptied (the others stop after their current item) and the error is
+    raised once they have. Runs `work` once on this thread instead on SQLite, with one connection, or inside a
+    transaction (other connections would not see what it has written). Each thread runs in a copy of this context,
+    so a pipeline run's record of failures receives theirs."""
+    items = list(items)
+    workers = min(connections, len(items))
+    if workers <= 1 or connection.vendor != "postgresql" or connection.in_atomic_block:
+        return work(iter(items))
+    pending: queue.SimpleQueue[T] = queue.SimpleQueue()
+    for item in items:
+        pending.put(item)
+
+    def taken() -> Iterator[T]:
+        while True:
+            try:
+                yield pending.get_nowait()
+            except queue.Empty:
+                return
+
+    def run() -> list[R]:
+        try:
+            return work(taken())
+        except BaseException:
+            with contextlib.suppress(queue.Empty):
+                while True:
+                    pending.get_nowait()
+            raise
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="connection") as pool:
+        futures = [pool.submit(contextvars.copy_context().run, run) for _ in range(workers)]
+        return [result for future in futures for result in future.result()]
 
 
 class PipelineRefused(ValueError):

@@ -1,14 +1,22 @@
 """The editor's live preview: how an unsaved configuration would score the newest day, set-based like the daily
-step (one statement over the accounts it would take), without writing anything."""
+step (one statement over the accounts it would take), without writing anything.
+
+Most edits change weights and bounds, not what a criterion reads. A criterion the edit left as saved (same measure,
+aggregation and window) takes its raw values from the scores stored for that day, when the current version of the
+configuration wrote them, instead of aggregating its window of metric values again. The same statement counts the
+accounts it takes that have no stored score; when there is one, the preview is computed again from the metric
+values, so it never depends on what is stored."""
 
 from __future__ import annotations
 
 import datetime
+from dataclasses import replace
 from typing import Any
 
 from django.db import connection, transaction
 
 from core.pipeline import big_statements_local
+from core.sql import date_param
 from healthscore import services
 from healthscore.editing import scoring_day
 from healthscore.models import HealthComponent, HealthConfiguration, HealthCriterion, HealthScore
@@ -37,17 +45,75 @@ def draft_components(configuration: HealthConfiguration, components: list[dict[s
             )
             for k, spec in enumerate(data["criteria"])
         ]
+        for criterion, spec in zip(component.draft_criteria, data["criteria"], strict=True):
+            criterion.saved_id = spec.get("id")
         made.append(component)
     return made
 
 
+def _reads(criterion: HealthCriterion) -> tuple:
+    """What a criterion's raw value depends on (not its bounds, its inversion or its component's weight)."""
+    return (
+        criterion.source,
+        criterion.metric_key,
+        criterion.dimension_key,
+        criterion.aggregation,
+        criterion.window_days,
+    )
+
+
+def _stored_values_sql(criterion_id: int, configuration_id: int, day: datetime.date) -> tuple[str, list, bool]:
+    """(account_id, value) of a saved criterion, from the scores stored on `day` ([value, score] by criterion id;
+    absent when the criterion had no value)."""
+    if connection.vendor == "postgresql":
+        value, params = "criteria -> %s ->> 0", [str(criterion_id)]
+    else:
+        value, params = "json_extract(criteria, %s)", [f'$."{criterion_id}"[0]']
+    sql = (
+        f"SELECT account_id, CAST({value} AS DOUBLE PRECISION) AS value FROM {HealthScore._meta.db_table} "
+        "WHERE date = %s AND configuration_id = %s"
+    )
+    return sql, [*params, date_param(day), configuration_id], False
+
+
+def _with_stored_values(plan: services._Plan, day: datetime.date) -> services._Plan | None:
+    """`plan` with the criteria the edit did not change reading the values stored on `day`, or None when nothing
+    can be read there: a new configuration, no criterion left as saved, or stored scores of another version."""
+    configuration = plan.configuration
+    if configuration.pk is None:
+        return None
+    version = HealthConfiguration.objects.filter(pk=configuration.pk).values_list("version", flat=True).first()
+    saved = {
+        criterion.pk: _reads(criterion)
+        for criterion in HealthCriterion.objects.filter(component__configuration_id=configuration.pk)
+    }
+    criteria, reused = [], 0
+    for criterion, sql, params, zero in plan.criteria:
+        saved_id = getattr(criterion, "saved_id", None)
+        if saved_id in saved and saved[saved_id] == _reads(criterion):
+            criteria.append((criterion, *_stored_values_sql(saved_id, configuration.pk, day)))
+            reused += 1
+        else:
+            criteria.append((criterion, sql, params, zero))
+    if not reused:
+        return None
+    stored = HealthScore.objects.filter(date=day, configuration_id=configuration.pk)
+    if version is None or not stored.exists() or stored.exclude(version=version).exists():
+        return None
+    return replace(plan, criteria=criteria)
+
+
 def configuration_preview(
-    *, configuration: HealthConfiguration, components: list[dict[str, Any]], day: datetime.date | None = None
+    *,
+    configuration: HealthConfiguration,
+    components: list[dict[str, Any]],
+    day: datetime.date | None = None,
+    stored_values: bool = True,
 ) -> dict[str, Any]:
     """What `configuration` with `components` (neither saved) would give on `day` (the newest scored day by default):
     accounts it takes, per band, with no data and on thin data, beside the same figures of the stored scores of the
     configuration that day. An inactive configuration is previewed as if active. Answers {"error": ...} when its
-    list cannot be evaluated."""
+    list cannot be evaluated. With `stored_values` False, every criterion is computed from the metric values."""
     day = day or scoring_day()
     catalogue = services._Catalogue.load()
     draft = services._plan(configuration, catalogue, day, components=draft_components(configuration, components))
@@ -65,24 +131,13 @@ def configuration_preview(
     if target is None:
         return {"error": draft.problems[0] if draft.problems else "Its list cannot be evaluated.", "day": day}
     settings = health_settings()
-    ctes, params = services.score_ctes(draft, target)
-    weight = services.total_weight_of(draft)
-    n = services._numeric
-    sql = (
-        f"{ctes}SELECT COUNT(*), "
-        "SUM(CASE WHEN total.score IS NULL THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN total.score <= %s THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN total.score > %s AND total.score <= %s THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN total.score > %s THEN 1 ELSE 0 END), "
-        f"SUM(CASE WHEN total.score IS NOT NULL AND 100 * ({n('%s')} - total.valued) > 50 * {n('%s')} "
-        "THEN 1 ELSE 0 END) "
-        "FROM scored total"
-    )
-    params += [settings.red_max, settings.red_max, settings.yellow_max, settings.yellow_max, weight, weight]
-    with transaction.atomic(), connection.cursor() as cursor:
-        big_statements_local()
-        cursor.execute(sql, params)
-        accounts, no_data, red, yellow, green, thin = (int(v or 0) for v in cursor.fetchone())
+    counts = None
+    reading = _with_stored_values(draft, day) if stored_values else None
+    if reading is not None:
+        counts = _distribution(reading, target, settings, day=day)
+    if counts is None:
+        counts = _distribution(draft, target, settings)
+    accounts, no_data, red, yellow, green, thin = counts
     return {
         "day": day,
         "accounts": accounts,
@@ -93,6 +148,41 @@ def configuration_preview(
         "problems": draft.problems,
         "settings": settings,
     }
+
+
+def _distribution(
+    plan: services._Plan, target: tuple[str, list], settings, *, day: datetime.date | None = None
+) -> tuple[int, ...] | None:
+    """(accounts, no data, red, yellow, green, thin) of `plan` over `target`, in one statement. With `day` (a plan
+    reading stored values), None when an account of the target has no score stored that day."""
+    ctes, params = services.score_ctes(plan, target)
+    weight = services.total_weight_of(plan)
+    n = services._numeric
+    unstored = "0"
+    if day is not None:
+        # `target` is read twice here, so PostgreSQL computes it once (a CTE used twice is materialised).
+        unstored = (
+            f"(SELECT COUNT(*) FROM target t WHERE NOT EXISTS (SELECT 1 FROM {HealthScore._meta.db_table} s "
+            "WHERE s.account_id = t.id AND s.date = %s AND s.configuration_id = %s))"
+        )
+    sql = (
+        f"{ctes}SELECT COUNT(*), "
+        "SUM(CASE WHEN total.score IS NULL THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN total.score <= %s THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN total.score > %s AND total.score <= %s THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN total.score > %s THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN total.score IS NOT NULL AND 100 * ({n('%s')} - total.valued) > 50 * {n('%s')} "
+        f"THEN 1 ELSE 0 END), {unstored} "
+        "FROM scored total"
+    )
+    params += [settings.red_max, settings.red_max, settings.yellow_max, settings.yellow_max, weight, weight]
+    if day is not None:
+        params += [date_param(day), plan.configuration.pk]
+    with transaction.atomic(), connection.cursor() as cursor:
+        big_statements_local()
+        cursor.execute(sql, params)
+        *counts, missing = (int(v or 0) for v in cursor.fetchone())
+    return None if missing else tuple(counts)
 
 
 def stored_distribution(configuration: HealthConfiguration, day: datetime.date) -> dict[str, Any]:

@@ -12,16 +12,19 @@ from __future__ import annotations
 import datetime
 import logging
 import math
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import CustomDimension, DimensionType
-from core.pipeline import big_statements_local, each_object, error_text
+from core.partitions import partitions_ensure
+from core.pipeline import big_statements_local, each_object, error_text, on_connections
 from core.sql import date_param, statistics_refresh_if_stale
 from healthscore import defaults
 from healthscore.models import (
@@ -43,8 +46,8 @@ HEALTH_STAGE = OWN_STEP_STAGE
 
 def settings_get() -> HealthSettings:
     """The band cut-offs (created with the defaults 30 / 70 on first use)."""
-    settings, _ = HealthSettings.objects.get_or_create(pk=1)
-    return settings
+    row, _ = HealthSettings.objects.get_or_create(pk=1)
+    return row
 
 
 def default_configuration_install() -> bool:
@@ -417,18 +420,35 @@ def health_scores_backfill(
     last_day: datetime.date,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Rescore every day from `first_day` to `last_day`, oldest first, each as the daily step would; then point the
-    current values at the newest day. Calls `progress(days_done)` after each day. Returns the days scored."""
+    """Rescore every day from `first_day` to `last_day`, each as the daily step would, oldest first and
+    `HEALTH_BACKFILL_CONNECTIONS` days at a time (each on its own connection; days do not read each other's
+    scores); then point the current values at the newest day. Calls `progress(days_done)` after each day. Returns
+    the days scored; the first day that fails stops the backfill and raises."""
     from metrics.services import current_values_refresh
 
-    days = (last_day - first_day).days + 1
-    for offset in range(days):
-        health_scores_compute(as_of=first_day + datetime.timedelta(days=offset))
-        if progress:
-            progress(offset + 1)
-    if days > 0:
-        current_values_refresh(as_of=last_day)
-    return max(days, 0)
+    days = [first_day + datetime.timedelta(days=offset) for offset in range((last_day - first_day).days + 1)]
+    if not days:
+        return 0
+    # Made before the days run at once: two days of a month without a partition would both try to create it.
+    partitions_ensure("metrics_metricvalue", first=first_day, last=last_day)
+    lock = threading.Lock()
+    done = 0
+
+    def score_days(taken: Iterator[datetime.date]) -> list[datetime.date]:
+        nonlocal done
+        scored = []
+        for day in taken:
+            health_scores_compute(as_of=day)
+            scored.append(day)
+            with lock:  # the count only goes up, whichever day ends first
+                done += 1
+                if progress:
+                    progress(done)
+        return scored
+
+    on_connections(days, score_days, connections=settings.HEALTH_BACKFILL_CONNECTIONS)
+    current_values_refresh(as_of=last_day)
+    return len(days)
 
 
 # Health metrics (registered with the metrics registry) --------------------------------------------------------------

@@ -243,6 +243,8 @@ OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
 ALERTS_EVALUATE_EVERY_MINUTES = env_int("ALERTS_EVALUATE_EVERY_MINUTES", 15)
 # Database connections an evaluation pass runs its rules on at once (PostgreSQL; SQLite runs them one by one).
 ALERTS_EVALUATE_CONNECTIONS = env_int("ALERTS_EVALUATE_CONNECTIONS", 2)
+# Days a health score backfill scores at once, each on its own database connection (PostgreSQL only).
+HEALTH_BACKFILL_CONNECTIONS = env_int("HEALTH_BACKFILL_CONNECTIONS", 2)
 
 # Internationalisation -----------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -67,7 +67,14 @@ def test_running_the_step_twice_leaves_identical_rows(history):
     assert health_values() == first_values
 
 
-def test_a_backfill_of_30_days_equals_30_daily_runs(history):
+@pytest.mark.parametrize(
+    "connections",
+    [pytest.param(1, marks=pytest.mark.django_db), pytest.param(2, marks=pytest.mark.django_db(transaction=True))],
+    ids=["one day at a time", "two days at a time"],
+)
+def test_a_backfill_of_30_days_equals_30_daily_runs(history, settings, connections):
+    """Over a month end (9 February to 10 March); two days at a time, on two connections of their own."""
+    settings.HEALTH_BACKFILL_CONNECTIONS = connections
     for offset in range(30):
         health_scores_compute(as_of=START + datetime.timedelta(days=offset))
     daily, daily_values = snapshot(), health_values()
