@@ -363,6 +363,7 @@ def segment_event(message: Any, *, now: datetime.datetime, account_of_user: Mapp
         product=text(properties.get("product") or _dict(context.get("app")).get("name"), "product"),
         occurred_at=occurred_at,
         details=details,
+        timed=stamp not in (None, ""),
     )
 
 

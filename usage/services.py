@@ -44,17 +44,26 @@ CREATE TEMP TABLE IF NOT EXISTS usage_event_stage (
     session_id varchar(200) NOT NULL,
     product varchar(200) NOT NULL,
     occurred_at timestamptz NOT NULL,
-    details jsonb
+    details jsonb,
+    timed boolean NOT NULL
 ) ON COMMIT DELETE ROWS
 """
 _COLS = ", ".join(EVENT_COLUMNS)
 # ORDER BY event_id: concurrent batches that share events take the unique-index locks in the same order, so two
-# overlapping batches wait for each other instead of deadlocking.
+# overlapping batches wait for each other instead of deadlocking. An event sent without a time of its own (it took
+# the time it arrived) is a retry when its id is stored since the retry window began (see `events_store`).
 _MERGE = f"""
 INSERT INTO usage_event (source_id, received_at, {_COLS})
-SELECT %s, %s, {_COLS} FROM usage_event_stage ORDER BY event_id
+SELECT %s, %s, {_COLS} FROM usage_event_stage s
+WHERE s.timed OR NOT EXISTS (
+    SELECT 1 FROM usage_event e WHERE e.source_id = %s AND e.event_id = s.event_id AND e.occurred_at >= %s
+)
+ORDER BY event_id
 ON CONFLICT (source_id, event_id, occurred_at) DO NOTHING
 """
+# How far back a retried event without a time of its own is recognised by its id (clients and Segment retry for
+# hours at most).
+UNTIMED_RETRY_WINDOW = datetime.timedelta(days=3)
 ENTITIES_CURSOR = "entities"
 
 
@@ -74,10 +83,14 @@ class EventRow:
     product: str
     occurred_at: datetime.datetime
     details: dict | None = None
+    # False when the client sent no time and `occurred_at` is when it arrived: a retry then arrives at another time.
+    timed: bool = True
 
 
 def events_store(*, source_id: int, rows: Sequence[EventRow], received_at: datetime.datetime | None = None) -> int:
-    """Append events to the events table; an event whose (source, event id) is already stored is skipped.
+    """Append events to the events table; an event whose (source, event id) is already stored at its time is
+    skipped, and so is an event without a time of its own (`timed` False) whose (source, event id) is stored at
+    any time in the last `UNTIMED_RETRY_WINDOW`.
 
     PostgreSQL: COPY into a temporary staging table, then one INSERT ... SELECT ... ON CONFLICT DO NOTHING.
     Elsewhere (SQLite): bulk_create(ignore_conflicts=True). Returns how many rows were new.
@@ -85,10 +98,21 @@ def events_store(*, source_id: int, rows: Sequence[EventRow], received_at: datet
     if not rows:
         return 0
     received_at = received_at or timezone.now()
+    retry_since = received_at - UNTIMED_RETRY_WINDOW
     if connection.vendor != "postgresql":
+        untimed = {row.event_id for row in rows if not row.timed}
+        retried = set(
+            Event.objects.filter(source_id=source_id, event_id__in=untimed, occurred_at__gte=retry_since).values_list(
+                "event_id", flat=True
+            )
+        )
         before = Event.objects.count()
         Event.objects.bulk_create(
-            [Event(source_id=source_id, received_at=received_at, **row.__dict__) for row in rows],
+            [
+                Event(source_id=source_id, received_at=received_at, **_event_fields(row))
+                for row in rows
+                if row.timed or row.event_id not in retried
+            ],
             batch_size=500,
             ignore_conflicts=True,
         )
@@ -98,7 +122,7 @@ def events_store(*, source_id: int, rows: Sequence[EventRow], received_at: datet
         raw.execute(_STAGE_DDL)
         # Normally empty (ON COMMIT DELETE ROWS); not when this runs inside a longer outer transaction.
         raw.execute("DELETE FROM usage_event_stage")
-        with raw.copy(f"COPY usage_event_stage ({_COLS}) FROM STDIN") as copy:
+        with raw.copy(f"COPY usage_event_stage ({_COLS}, timed) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(
                     (
@@ -114,10 +138,15 @@ def events_store(*, source_id: int, rows: Sequence[EventRow], received_at: datet
                         row.product,
                         row.occurred_at,
                         orjson.dumps(row.details).decode() if row.details is not None else None,
+                        row.timed,
                     )
                 )
-        raw.execute(_MERGE, (source_id, received_at))
+        raw.execute(_MERGE, (source_id, received_at, source_id, retry_since))
         return raw.rowcount
+
+
+def _event_fields(row: EventRow) -> dict[str, Any]:
+    return {column: getattr(row, column) for column in EVENT_COLUMNS}
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ import uuid
 
 import orjson
 import pytest
+from django.db.models import F
 
 from accounts.models import Account, AccountContact, Contact
 from integrations.models import ApiCall, CallStatus
@@ -254,3 +255,20 @@ def test_derived_ids_are_stable_per_payload(client, api_source):
     post_json(client, ev_url(api_source), payload)
     assert Event.objects.count() == 1
     assert Event.objects.get().event_id.startswith("h:")
+
+
+def test_a_retried_segment_message_without_a_timestamp_is_stored_once(client, segment_source):
+    """Without a timestamp the event takes the time it arrived, which differs on a retry; the message id still
+    identifies it, on the same day or the next."""
+    auth = {"HTTP_AUTHORIZATION": basic(segment_source.key)}
+    body = {"userId": "u1", "context": {"groupId": "acme"}, "event": "Exported", "messageId": "retry-1"}
+    assert post_json(client, "/v1/track", body, **auth).json()["stored"] == 1
+    assert post_json(client, "/v1/track", body, **auth).json()["stored"] == 0
+    Event.objects.update(occurred_at=F("occurred_at") - datetime.timedelta(hours=20))  # it first came yesterday
+    assert post_json(client, "/v1/batch", {"batch": [{**body, "type": "track"}]}, **auth).json()["stored"] == 0
+    assert Event.objects.count() == 1
+    # Another message, and the same id with a timestamp of its own (a different event time), are stored.
+    assert post_json(client, "/v1/track", {**body, "messageId": "retry-2"}, **auth).json()["stored"] == 1
+    timed = {**body, "timestamp": "2025-01-01T10:00:00Z"}
+    assert post_json(client, "/v1/track", timed, **auth).json()["stored"] == 1
+    assert Event.objects.count() == 3
