@@ -133,6 +133,11 @@ def walk(base: str, out: Path, browser) -> list[str]:
         if response is None or response.status == 404:
             raise LookupError("no health page")
 
+    def calibration(page) -> None:
+        response = page.goto(f"{base}/health/calibration/")
+        if response is None or response.status == 404:
+            raise LookupError("no calibration report")
+
     shots: list[tuple[str, Callable]] = [
         ("home", lambda page: page.goto(f"{base}/")),
         ("account-list", lambda page: page.goto(f"{base}/accounts/")),
@@ -145,6 +150,7 @@ def walk(base: str, out: Path, browser) -> list[str]:
         ("alerts", lambda page: page.goto(f"{base}/alerts/")),
         ("tasks", lambda page: page.goto(f"{base}/tasks/")),
         ("health", health),
+        ("calibration", calibration),
     ]
     failed = []
     for name, go in shots:

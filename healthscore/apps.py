@@ -14,12 +14,14 @@ class HealthscoreConfig(AppConfig):
             register_list_summary_panel,
             register_overview_facts,
         )
+        from core import partitions
         from core.demo import register_report
         from core.navigation import NavItem, register
         from healthscore import columns, metrics, panels
         from healthscore.demo import report
         from healthscore.services import default_install_after_migrate
 
+        partitions.register("healthscore_healthscore", key="date")
         metrics.register()
         register(NavItem(key="health", label="Health", url_name="healthscore:configurations", order=35))
         register_report("health scores", 92, report)

@@ -173,7 +173,8 @@ class HealthScore(models.Model):
     that rested on components without data (a score above 50 is "thin data"). `components` maps component ids to
     their score (null: no data); `criteria` maps criterion ids to [raw value, score] for the criteria that had a
     value. `configuration` and `version` say what scored the day. Derived data: no database foreign keys (see
-    MetricValue).
+    MetricValue). On PostgreSQL the table is partitioned by month of `date` (core.partitions; migration
+    healthscore 0003), keyed by (id, date).
     """
 
     account = models.ForeignKey(

@@ -62,45 +62,52 @@ def _reads(criterion: HealthCriterion) -> tuple:
     )
 
 
-def _stored_values_sql(criterion_id: int, configuration_id: int, day: datetime.date) -> tuple[str, list, bool]:
-    """(account_id, value) of a saved criterion, from the scores stored on `day` ([value, score] by criterion id;
-    absent when the criterion had no value)."""
+def _stored_values_sql(criterion_ids: list[int], configuration_id: int, day: datetime.date) -> tuple[str, list]:
+    """(account_id, s<id> for each of `criterion_ids`) from the scores stored on `day`, where each criterion's
+    [value, score] is kept by criterion id (absent when it had no value): every value extracted once per row, in
+    the subquery, so the scoring join carries only the numbers."""
     if connection.vendor == "postgresql":
-        value, params = "criteria -> %s ->> 0", [str(criterion_id)]
+        columns = [f"CAST(criteria -> '{int(i)}' ->> 0 AS DOUBLE PRECISION) AS s{int(i)}" for i in criterion_ids]
     else:
-        value, params = "json_extract(criteria, %s)", [f'$."{criterion_id}"[0]']
+        columns = [f"CAST(json_extract(criteria, '$.\"{int(i)}\"[0]') AS REAL) AS s{int(i)}" for i in criterion_ids]
+    # OFFSET 0 keeps the subquery from being pulled up into the join, which would extract above it instead.
+    fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
     sql = (
-        f"SELECT account_id, CAST({value} AS DOUBLE PRECISION) AS value FROM {HealthScore._meta.db_table} "
-        "WHERE date = %s AND configuration_id = %s"
+        f"SELECT account_id, {', '.join(columns)} FROM {HealthScore._meta.db_table} "
+        f"WHERE date = %s AND configuration_id = %s{fence}"
     )
-    return sql, [*params, date_param(day), configuration_id], False
+    return sql, [date_param(day), configuration_id]
 
 
 def _with_stored_values(plan: services._Plan, day: datetime.date) -> services._Plan | None:
-    """`plan` with the criteria the edit did not change reading the values stored on `day`, or None when nothing
-    can be read there: a new configuration, no criterion left as saved, or stored scores of another version."""
+    """`plan` with the criteria the edit did not change reading the values stored on `day` (one join for all of
+    them), or None when nothing can be read there: a new configuration, no criterion left as saved, or stored
+    scores of another version."""
     configuration = plan.configuration
     if configuration.pk is None:
         return None
-    version = HealthConfiguration.objects.filter(pk=configuration.pk).values_list("version", flat=True).first()
     saved = {
         criterion.pk: _reads(criterion)
         for criterion in HealthCriterion.objects.filter(component__configuration_id=configuration.pk)
     }
-    criteria, reused = [], 0
-    for criterion, sql, params, zero in plan.criteria:
-        saved_id = getattr(criterion, "saved_id", None)
-        if saved_id in saved and saved[saved_id] == _reads(criterion):
-            criteria.append((criterion, *_stored_values_sql(saved_id, configuration.pk, day)))
-            reused += 1
-        else:
-            criteria.append((criterion, sql, params, zero))
+    reused = {
+        n: criterion.saved_id
+        for n, (criterion, *_) in enumerate(plan.criteria)
+        if getattr(criterion, "saved_id", None) in saved and saved[criterion.saved_id] == _reads(criterion)
+    }
     if not reused:
         return None
+    version = HealthConfiguration.objects.filter(pk=configuration.pk).values_list("version", flat=True).first()
     stored = HealthScore.objects.filter(date=day, configuration_id=configuration.pk)
     if version is None or not stored.exists() or stored.exclude(version=version).exists():
         return None
-    return replace(plan, criteria=criteria)
+    sql, params = _stored_values_sql(sorted(set(reused.values())), configuration.pk, day)
+    criteria = [
+        (criterion, sql, params, False) if n in reused else (criterion, *rest)
+        for n, (criterion, *rest) in enumerate(plan.criteria)
+    ]
+    columns = {n: f"{{alias}}.s{int(saved_id)}" for n, saved_id in reused.items()}
+    return replace(plan, criteria=criteria, value_columns=columns)
 
 
 def configuration_preview(
@@ -173,7 +180,8 @@ def _distribution(
         "SUM(CASE WHEN total.score > %s THEN 1 ELSE 0 END), "
         f"SUM(CASE WHEN total.score IS NOT NULL AND 100 * ({n('%s')} - total.valued) > 50 * {n('%s')} "
         f"THEN 1 ELSE 0 END), {unstored} "
-        "FROM scored total"
+        # Fenced: each row's score is computed once, not once for every band it is compared with.
+        f"FROM (SELECT score, valued FROM scored{' OFFSET 0' if connection.vendor == 'postgresql' else ''}) total"
     )
     params += [settings.red_max, settings.red_max, settings.yellow_max, settings.yellow_max, weight, weight]
     if day is not None:

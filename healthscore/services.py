@@ -23,7 +23,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import CustomDimension, DimensionType
-from core.partitions import partitions_ensure
+from core.partitions import month_relation, partition_ensure, partitions_ensure
 from core.pipeline import big_statements_local, each_object, error_text, on_connections
 from core.sql import date_param, statistics_refresh_if_stale
 from healthscore import defaults
@@ -33,6 +33,7 @@ from healthscore.models import (
     HealthConfiguration,
     HealthConfigurationVersion,
     HealthCriterion,
+    HealthScore,
     HealthSettings,
 )
 from metrics.models import Metric, TimeAggregation
@@ -42,6 +43,8 @@ logger = logging.getLogger(__name__)
 
 # Stage of the metrics registry for metrics this app writes itself, after scoring (see metrics.registry).
 HEALTH_STAGE = OWN_STEP_STAGE
+# The score history: partitioned by month of `date` on PostgreSQL (core.partitions; migration healthscore 0003).
+SCORES = HealthScore._meta.db_table
 
 
 def settings_get() -> HealthSettings:
@@ -72,6 +75,9 @@ class _Plan:
     components: list[HealthComponent]
     criteria: list[tuple[HealthCriterion, str, list, bool]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    # The value of criterion n as SQL over its join's alias ("{alias}.value" when absent), for value queries that
+    # answer several criteria's values in columns of one row (see `score_ctes`).
+    value_columns: dict[int, str] = field(default_factory=dict)
 
 
 def _live_accounts(day: datetime.date) -> tuple[str, list]:
@@ -250,13 +256,18 @@ def score_ctes(plan: _Plan, target: tuple[str, list]) -> tuple[str, list]:
     step groups by account again."""
     target_sql, target_params = target
     params: list = [*target_params]
-    values, joins = [], []
+    values, joins, aliases = [], [], {}
     for n, (_, sql, sql_params, zero_when_missing) in enumerate(plan.criteria):
-        raw = f"COALESCE(c{n}.value, 0)" if zero_when_missing else f"c{n}.value"
+        # Criteria whose values come from the same query share its join.
+        alias = aliases.get((sql, tuple(sql_params)))
+        if alias is None:
+            alias = aliases[(sql, tuple(sql_params))] = f"c{n}"
+            joins.append(f"LEFT JOIN ({sql}) {alias} ON {alias}.account_id = t.id")
+            params += sql_params
+        column = plan.value_columns.get(n, "{alias}.value").format(alias=alias)
+        raw = f"COALESCE({column}, 0)" if zero_when_missing else column
         # Values outside +-1e300 are infinities or NaN: no usable value.
         values.append(f"CASE WHEN {raw} BETWEEN -1e300 AND 1e300 THEN {raw} END AS v{n}")
-        joins.append(f"LEFT JOIN ({sql}) c{n} ON c{n}.account_id = t.id")
-        params += sql_params
     fence = " OFFSET 0" if connection.vendor == "postgresql" else ""  # each level computed once per row
     linear, scores = [], []
     for n, (criterion, _, _, _) in enumerate(plan.criteria):
@@ -317,7 +328,7 @@ def _score_statement(plan: _Plan, target: tuple[str, list], day: datetime.date) 
     configuration = plan.configuration
     sql, params = score_ctes(plan, target)
     sql += (
-        "INSERT INTO healthscore_healthscore "
+        f"INSERT INTO {SCORES} "
         "(account_id, date, configuration_id, version, score, missing_weight, components, criteria) "
         "SELECT account_id, %s, %s, %s, score, "
         f"CAST(ROUND(100 * ({_numeric('%s')} - valued) / {_numeric('%s')}) AS INTEGER), components, criteria "
@@ -369,8 +380,9 @@ def health_scores_compute(*, as_of: datetime.date) -> dict[str, int]:
     plans = [_plan(configuration, catalogue, as_of) for configuration in others]
     default_plan = _plan(default, catalogue, as_of) if default else None
     big_statements_local()
+    partition_ensure(SCORES, as_of)
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM healthscore_healthscore WHERE date = %s", [date_param(as_of)])
+        cursor.execute(f"DELETE FROM {SCORES} WHERE date = %s", [date_param(as_of)])
 
     def score(item: tuple[_Plan, tuple[str, list]]) -> int:
         plan, target = item
@@ -394,7 +406,7 @@ def health_scores_compute(*, as_of: datetime.date) -> dict[str, int]:
     written = {plan.configuration.name: rows for (plan, _), rows in done}
     for plan in [*plans, *([default_plan] if default_plan else [])]:
         _problems_record(plan.configuration, plan.problems)
-    statistics_refresh_if_stale("healthscore_healthscore", written=sum(written.values()))
+    statistics_refresh_if_stale(month_relation(SCORES, as_of), written=sum(written.values()))
     _health_metrics_store(as_of)
     return written
 
@@ -430,7 +442,8 @@ def health_scores_backfill(
     if not days:
         return 0
     # Made before the days run at once: two days of a month without a partition would both try to create it.
-    partitions_ensure("metrics_metricvalue", first=first_day, last=last_day)
+    for table in (SCORES, "metrics_metricvalue"):
+        partitions_ensure(table, first=first_day, last=last_day)
     lock = threading.Lock()
     done = 0
 

@@ -27,7 +27,8 @@ class Event(models.Model):
     fails for, an account that does not exist yet: a periodic job creates the unknown ones set-based.
     `source_id` is the integrations Source that sent it (0: none); it is a plain integer because usage sits
     below integrations. `event_id` is the client's message id, or a hash of the payload when none was sent;
-    (source_id, event_id) is unique, so a retried event is stored once. Per source rather than global so that
+    (source_id, event_id, occurred_at) is unique, so a retried event is stored once (one sent without a time of
+    its own is matched by id alone, see `usage.services.events_store`). Per source rather than global so that
     one source can never shadow (or probe for) another source's events.
     """
 

@@ -1,5 +1,6 @@
-"""Reads of usage data: raw events and custom metric values for the API and admin pages; the daily roll-ups and
-activity ranks for the account page."""
+"""Reads of usage data: custom metric values for the API and admin pages; the daily roll-ups and activity ranks for
+the account page. Raw events are read by the roll-ups only (by id and by day), never per account: the events table
+has no account index, so that ingestion pays for one unique index alone."""
 
 from __future__ import annotations
 
@@ -12,12 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Account, Contact
 from accounts.panels import Fact
-from usage.models import ActivityEntity, ActivityRank, CustomMetricValue, Event, FeatureUsageDaily, ModuleUsageDaily
-
-
-def events_of_account(*, account_id: str) -> QuerySet[Event]:
-    """Raw events of an account (by external id), newest first."""
-    return Event.objects.filter(account_id=account_id).order_by("-occurred_at", "-id")
+from usage.models import ActivityEntity, ActivityRank, CustomMetricValue, FeatureUsageDaily, ModuleUsageDaily
 
 
 def metric_values(*, account_id: str | None = None, metric: str | None = None) -> QuerySet[CustomMetricValue]:
