@@ -172,8 +172,12 @@ def _observations_sql(
         f"WITH o(day, until, n) AS (VALUES {values}) "
         f"SELECT {columns.replace('{churned}', churned)} FROM healthscore_healthscore s "
         "JOIN o ON s.date = o.day JOIN accounts_account a ON a.id = s.account_id "
-        "WHERE a.is_deleted = %s AND (a.churned_on IS NULL OR a.churned_on > s.date)"
+        # The days again as constants: a join alone leaves the planner scanning every month of the score history;
+        # constants let it read only the observation days' months, each day through the date index.
+        f"WHERE s.date IN ({', '.join('%s' for _ in window.days)}) "
+        "AND a.is_deleted = %s AND (a.churned_on IS NULL OR a.churned_on > s.date)"
     )
+    params += [date_param(day) for day in window.days]
     params.append(False)
     if configuration is not None:
         sql += " AND s.configuration_id = %s"
