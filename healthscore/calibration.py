@@ -533,11 +533,9 @@ def _sample(
     configuration: HealthConfiguration, window: Window, accounts: QuerySet | None, component_ids: list[int]
 ) -> list[tuple[list[float | None], int]]:
     """Up to about FIT_SAMPLE observations of each outcome: (component scores in `component_ids` order, churned).
-    Two queries: the observations per outcome, then the sample of both outcomes with their component scores."""
-    sql, params = _observations_sql(
-        window, columns="{churned} AS churned, COUNT(*)", accounts=accounts, configuration=configuration
-    )
-    sizes = dict(_grouped(f"{sql} GROUP BY churned", params))
+    Two queries: how many observations of each outcome there can be, from the accounts alone, then one pass over
+    the stored scores for the sample of both outcomes with their component scores."""
+    sizes = _outcome_sizes(window, accounts)
     if not sizes:
         return []
     scores = [_component_score_column(component_id, n) for n, component_id in enumerate(component_ids)]
@@ -556,6 +554,28 @@ def _sample(
         ([None if score is None else float(score) for score in row[1:]], int(row[0]))
         for row in _grouped(statement, [*params, *steps])
     ]
+
+
+def _outcome_sizes(window: Window, accounts: QuerySet | None) -> dict[int, int]:
+    """{churned (1 or 0): observations} counted on the accounts alone: the live accounts (of `accounts`) on each
+    observation day, whether or not a score is stored for them. At least the stored observations, so the sample
+    steps it gives keep each outcome's sample at or under about FIT_SAMPLE, without reading the score history."""
+    values = ", ".join("(%s, %s)" for _ in window.days)
+    params: list = []
+    for day in window.days:
+        params += [date_param(day), date_param(day + datetime.timedelta(days=window.horizon))]
+    sql = (
+        f"WITH o(day, until) AS (VALUES {values}) "
+        "SELECT CASE WHEN a.churned_on IS NOT NULL AND a.churned_on <= o.until THEN 1 ELSE 0 END AS churned, "
+        "COUNT(*) FROM accounts_account a JOIN o ON a.join_date IS NULL OR a.join_date <= o.day "
+        "WHERE a.is_deleted = %s AND (a.churned_on IS NULL OR a.churned_on > o.day)"
+    )
+    params.append(False)
+    if accounts is not None:
+        account_sql, account_params = accounts.values("pk").query.sql_with_params()
+        sql += f" AND a.id IN ({account_sql})"
+        params += list(account_params)
+    return {int(churned): n for churned, n in _grouped(f"{sql} GROUP BY 1", params)}
 
 
 def _component_score_column(component_id: int, n: int) -> str:
