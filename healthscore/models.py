@@ -192,7 +192,9 @@ class HealthScore(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["account", "date"], name="healthscore_score_account_day")]
-        indexes = [models.Index(fields=["date", "score"], name="healthscore_score_day")]
+        # A day's scores by configuration: the calibration's counts and the preview's stored values read the index
+        # alone, and a day's scores (the health metrics) read its prefix.
+        indexes = [models.Index(fields=["date", "configuration", "score"], name="healthscore_day_conf_score")]
 
     def __str__(self) -> str:
         return f"{self.account_id}@{self.date}={self.score}"

@@ -32,7 +32,7 @@ def test_the_score_history_is_partitioned_by_month_with_its_keys_and_index(db):
     assert "UNIQUE (account_id, date)" in constraints(TABLE)
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = %s", [TABLE])
-        assert "healthscore_score_day" in [row[0] for row in cursor.fetchall()]
+        assert "healthscore_day_conf_score" in [row[0] for row in cursor.fetchall()]
 
 
 def test_a_backfill_across_a_month_end_scores_each_day_into_its_month(default):
