@@ -153,6 +153,23 @@ def observation_window(horizon: int, *, configuration: HealthConfiguration | Non
     return Window(horizon, first, last, sorted(days))
 
 
+def _observation_days(window: Window) -> tuple[str, list]:
+    """The WITH clause of the observation days `o` (day, until: the day plus the horizon, n: its index)."""
+    values = ", ".join("(%s, %s, %s)" for _ in window.days)
+    params: list = []
+    for n, day in enumerate(window.days):
+        params += [date_param(day), date_param(day + datetime.timedelta(days=window.horizon)), n]
+    return f"WITH o(day, until, n) AS (VALUES {values}) ", params
+
+
+def _of_accounts(column: str, accounts: QuerySet | None) -> tuple[str, list]:
+    """ " AND `column` IN (the ids of `accounts`)" with its parameters, or nothing when `accounts` is None."""
+    if accounts is None:
+        return "", []
+    account_sql, account_params = accounts.values("pk").query.sql_with_params()
+    return f" AND {column} IN ({account_sql})", list(account_params)
+
+
 def _observations_sql(
     window: Window,
     *,
@@ -163,14 +180,10 @@ def _observations_sql(
 ) -> tuple[str, list]:
     """FROM/WHERE of the observations: stored rows `s` on observation days `o` (day, until, n) of live accounts `a`,
     with `churned` (1 or 0) among `columns`; every `step`-th observation only when `step` > 1."""
-    values = ", ".join("(%s, %s, %s)" for _ in window.days)
-    params: list = []
-    for n, day in enumerate(window.days):
-        params += [date_param(day), date_param(day + datetime.timedelta(days=window.horizon)), n]
+    days, params = _observation_days(window)
     churned = "CASE WHEN a.churned_on IS NOT NULL AND a.churned_on <= o.until THEN 1 ELSE 0 END"
     sql = (
-        f"WITH o(day, until, n) AS (VALUES {values}) "
-        f"SELECT {columns.replace('{churned}', churned)} FROM healthscore_healthscore s "
+        f"{days}SELECT {columns.replace('{churned}', churned)} FROM healthscore_healthscore s "
         "JOIN o ON s.date = o.day JOIN accounts_account a ON a.id = s.account_id "
         # The days again as constants: a join alone leaves the planner scanning every month of the score history;
         # constants let it read only the observation days' months, each day through the date index.
@@ -182,10 +195,9 @@ def _observations_sql(
     if configuration is not None:
         sql += " AND s.configuration_id = %s"
         params.append(configuration.pk)
-    if accounts is not None:
-        account_sql, account_params = accounts.values("pk").query.sql_with_params()
-        sql += f" AND s.account_id IN ({account_sql})"
-        params += list(account_params)
+    of_accounts, account_params = _of_accounts("s.account_id", accounts)
+    sql += of_accounts
+    params += account_params
     if step > 1:
         sql += f" AND {SAMPLE_HASH} %% %s = 0"
         params.append(step)
@@ -560,22 +572,14 @@ def _outcome_sizes(window: Window, accounts: QuerySet | None) -> dict[int, int]:
     """{churned (1 or 0): observations} counted on the accounts alone: the live accounts (of `accounts`) on each
     observation day, whether or not a score is stored for them. At least the stored observations, so the sample
     steps it gives keep each outcome's sample at or under about FIT_SAMPLE, without reading the score history."""
-    values = ", ".join("(%s, %s)" for _ in window.days)
-    params: list = []
-    for day in window.days:
-        params += [date_param(day), date_param(day + datetime.timedelta(days=window.horizon))]
+    days, params = _observation_days(window)
+    of_accounts, account_params = _of_accounts("a.id", accounts)
     sql = (
-        f"WITH o(day, until) AS (VALUES {values}) "
-        "SELECT CASE WHEN a.churned_on IS NOT NULL AND a.churned_on <= o.until THEN 1 ELSE 0 END AS churned, "
+        f"{days}SELECT CASE WHEN a.churned_on IS NOT NULL AND a.churned_on <= o.until THEN 1 ELSE 0 END AS churned, "
         "COUNT(*) FROM accounts_account a JOIN o ON a.join_date IS NULL OR a.join_date <= o.day "
-        "WHERE a.is_deleted = %s AND (a.churned_on IS NULL OR a.churned_on > o.day)"
+        f"WHERE a.is_deleted = %s AND (a.churned_on IS NULL OR a.churned_on > o.day){of_accounts} GROUP BY 1"
     )
-    params.append(False)
-    if accounts is not None:
-        account_sql, account_params = accounts.values("pk").query.sql_with_params()
-        sql += f" AND a.id IN ({account_sql})"
-        params += list(account_params)
-    return {int(churned): n for churned, n in _grouped(f"{sql} GROUP BY 1", params)}
+    return {int(churned): n for churned, n in _grouped(sql, [*params, False, *account_params])}
 
 
 def _component_score_column(component_id: int, n: int) -> str:

@@ -73,7 +73,7 @@ def _stored_values_sql(criterion_ids: list[int], configuration_id: int, day: dat
     # OFFSET 0 keeps the subquery from being pulled up into the join, which would extract above it instead.
     fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
     sql = (
-        f"SELECT account_id, {', '.join(columns)} FROM {HealthScore._meta.db_table} "
+        f"SELECT account_id, {', '.join(columns)} FROM {services.SCORES} "
         f"WHERE date = %s AND configuration_id = %s{fence}"
     )
     return sql, [date_param(day), configuration_id]
@@ -169,7 +169,7 @@ def _distribution(
     if day is not None:
         # `target` is read twice here, so PostgreSQL computes it once (a CTE used twice is materialised).
         unstored = (
-            f"(SELECT COUNT(*) FROM target t WHERE NOT EXISTS (SELECT 1 FROM {HealthScore._meta.db_table} s "
+            f"(SELECT COUNT(*) FROM target t WHERE NOT EXISTS (SELECT 1 FROM {services.SCORES} s "
             "WHERE s.account_id = t.id AND s.date = %s AND s.configuration_id = %s))"
         )
     sql = (

@@ -459,9 +459,9 @@ def health_scores_backfill(
                     progress(done)
         return scored
 
-    on_connections(days, score_days, connections=settings.HEALTH_BACKFILL_CONNECTIONS)
+    scored = on_connections(days, score_days, connections=settings.HEALTH_BACKFILL_CONNECTIONS)
     current_values_refresh(as_of=last_day)
-    return len(days)
+    return len(scored)
 
 
 # Health metrics (registered with the metrics registry) --------------------------------------------------------------

@@ -410,21 +410,15 @@ class Compiler:
         rows = self.metric_rows(metric, window)
         if aggregation == TimeAggregation.LATEST:
             return Subquery(rows.order_by("-date").values("value")[:1], output_field=FloatField())
-        value = Subquery(
-            rows.order_by().annotate(v=self._aggregate(aggregation, window)).values("v"), output_field=FloatField()
-        )
-        if aggregation not in ZERO_WHEN_EMPTY:
-            return value
-        value = Coalesce(value, Value(0.0), output_field=FloatField())
-        if aggregation == TimeAggregation.AVERAGE:
-            return ExpressionWrapper(value / Value(float(window.length(self.as_of))), output_field=FloatField())
-        return value
+        # An aggregate without GROUP BY answers one row even for an empty window, so 0 can be put in there.
+        value = self._aggregate(aggregation, window)
+        return Subquery(rows.order_by().annotate(v=value).values("v"), output_field=FloatField())
 
-    def _aggregate(self, aggregation: str, window: RWindow, *, empty_as_zero: bool = False) -> Expression:
-        """The aggregate of a window's rows, inside their subquery (with `empty_as_zero`, 0 for an empty sum, count
-        or average, and an average divided by the window's days)."""
+    def _aggregate(self, aggregation: str, window: RWindow) -> Expression:
+        """The aggregate of a window's rows, inside their subquery: 0 for an empty sum, count or average, and an
+        average divided by the window's days."""
         value = WindowAggregate(aggregation, F("value"))
-        if not empty_as_zero or aggregation not in ZERO_WHEN_EMPTY:
+        if aggregation not in ZERO_WHEN_EMPTY:
             return value
         value = Coalesce(value, Value(0.0), output_field=FloatField())
         if aggregation == TimeAggregation.AVERAGE:
@@ -438,7 +432,7 @@ class Compiler:
         if node.aggregation == TimeAggregation.LATEST:
             rows, value = rows.order_by("-date"), F("value")
         else:
-            rows, value = rows.order_by(), self._aggregate(node.aggregation, node.window, empty_as_zero=True)
+            rows, value = rows.order_by(), self._aggregate(node.aggregation, node.window)
         holds = ExpressionWrapper(
             Q(GreaterThanOrEqual(value, node.value)) & Q(LessThanOrEqual(value, node.value2)),
             output_field=BooleanField(),
