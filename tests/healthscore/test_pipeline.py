@@ -90,6 +90,35 @@ def test_a_backfill_of_30_days_equals_30_daily_runs(history, settings, connectio
     assert {c.as_of for c in current} == {DAY}
 
 
+def test_a_backfill_over_a_stored_history_after_an_edit_equals_daily_runs_of_the_edited_configuration(history, default):
+    """What a CSM's edit leads to: the months already stored are rescored in place. Usage's bound changes and Usage
+    weighs less, so its values and the scores move while Sentiment's stay as stored; an account that churned part way
+    loses its later days; a month end is crossed."""
+    assert health_scores_backfill(first_day=START, last_day=DAY) == 30
+    before = {(key, account, day): value for key, account, day, value in health_values()}
+    usage = default.components.get(key="usage")
+    usage.weight = 1
+    usage.save()
+    usage.criteria.filter(order=0).update(high=10)
+    HealthConfiguration.objects.filter(pk=default.pk).update(version=2)
+    churned = history[0]
+    churned.churned_on = START + datetime.timedelta(days=12)
+    churned.save()
+    assert health_scores_backfill(first_day=START, last_day=DAY) == 30
+    rescored, rescored_values = snapshot(), health_values()
+    after = {(key, account, day): value for key, account, day, value in rescored_values}
+    assert all(before[key] == value for key, value in after.items() if key[0] == "health.sentiment")
+    assert any(before.get(key) != value for key, value in after.items() if key[0] == "health_score")
+    assert not any(account == churned.pk and day >= churned.churned_on for _, account, day in after)
+    HealthScore.objects.all().delete()
+    MetricValue.objects.filter(metric__key__startswith="health").delete()
+    for offset in range(30):
+        health_scores_compute(as_of=START + datetime.timedelta(days=offset))
+    assert snapshot() == rescored
+    assert health_values() == rescored_values
+    assert {row[3] for row in rescored} == {2}
+
+
 def test_editing_a_configuration_is_recorded_on_the_days_it_scores(history, default):
     health_scores_compute(as_of=DAY - datetime.timedelta(days=1))
     HealthConfiguration.objects.filter(pk=default.pk).update(version=2)
