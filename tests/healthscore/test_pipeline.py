@@ -37,6 +37,21 @@ def health_values() -> list[tuple]:
     )
 
 
+def keyed(values: list[tuple]) -> dict[tuple, float]:
+    """Health metric values by (metric key, account, day)."""
+    return {(key, account, day): value for key, account, day, value in values}
+
+
+def daily_runs() -> None:
+    for offset in range(30):
+        health_scores_compute(as_of=START + datetime.timedelta(days=offset))
+
+
+def history_clear() -> None:
+    HealthScore.objects.all().delete()
+    MetricValue.objects.filter(metric__key__startswith="health").delete()
+
+
 @pytest.fixture
 def history(default):
     configure(
@@ -75,12 +90,10 @@ def test_running_the_step_twice_leaves_identical_rows(history):
 def test_a_backfill_of_30_days_equals_30_daily_runs(history, settings, connections):
     """Over a month end (9 February to 10 March); two days at a time, on two connections of their own."""
     settings.HEALTH_BACKFILL_CONNECTIONS = connections
-    for offset in range(30):
-        health_scores_compute(as_of=START + datetime.timedelta(days=offset))
+    daily_runs()
     daily, daily_values = snapshot(), health_values()
     assert len(daily) == 30 * 12
-    HealthScore.objects.all().delete()
-    MetricValue.objects.filter(metric__key__startswith="health").delete()
+    history_clear()
     done = []
     assert health_scores_backfill(first_day=START, last_day=DAY, progress=done.append) == 30
     assert done == list(range(1, 31))
@@ -95,7 +108,7 @@ def test_a_backfill_over_a_stored_history_after_an_edit_equals_daily_runs_of_the
     weighs less, so its values and the scores move while Sentiment's stay as stored; an account that churned part way
     loses its later days; a month end is crossed."""
     assert health_scores_backfill(first_day=START, last_day=DAY) == 30
-    before = {(key, account, day): value for key, account, day, value in health_values()}
+    before = keyed(health_values())
     usage = default.components.get(key="usage")
     usage.weight = 1
     usage.save()
@@ -106,14 +119,12 @@ def test_a_backfill_over_a_stored_history_after_an_edit_equals_daily_runs_of_the
     churned.save()
     assert health_scores_backfill(first_day=START, last_day=DAY) == 30
     rescored, rescored_values = snapshot(), health_values()
-    after = {(key, account, day): value for key, account, day, value in rescored_values}
+    after = keyed(rescored_values)
     assert all(before[key] == value for key, value in after.items() if key[0] == "health.sentiment")
     assert any(before.get(key) != value for key, value in after.items() if key[0] == "health_score")
     assert not any(account == churned.pk and day >= churned.churned_on for _, account, day in after)
-    HealthScore.objects.all().delete()
-    MetricValue.objects.filter(metric__key__startswith="health").delete()
-    for offset in range(30):
-        health_scores_compute(as_of=START + datetime.timedelta(days=offset))
+    history_clear()
+    daily_runs()
     assert snapshot() == rescored
     assert health_values() == rescored_values
     assert {row[3] for row in rescored} == {2}
