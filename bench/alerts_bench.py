@@ -46,6 +46,7 @@ def _seed(accounts: int, as_of: datetime.date) -> None:
     """Accounts, their CSMs and the metric values the rules read, each in one statement."""
     from django.db import connection
 
+    from healthscore.models import HealthConfiguration, HealthScore
     from metrics.models import Metric, MetricValue
     from metrics.services import catalogue_sync
     from team.models import User
@@ -71,7 +72,6 @@ def _seed(accounts: int, as_of: datetime.date) -> None:
                 [csms, len(csms)],
             )
         events = Metric.objects.get(key="events")
-        health = Metric.objects.get(key="health_score")
         # Each month has its partition, as the daily pipeline makes them before it writes.
         from core.partitions import partitions_ensure
 
@@ -86,11 +86,15 @@ def _seed(accounts: int, as_of: datetime.date) -> None:
                 "ORDER BY 3, 2",  # a day at a time, as the pipeline writes them
                 [events.pk, as_of, as_of, as_of],
             )
-        if not MetricValue.objects.filter(metric=health).exists():
+        if not HealthScore.objects.exists():
+            # Yesterday's health score, as the scoring step stores it (the metric reads the score history).
+            default = HealthConfiguration.objects.get(is_default=True)
+            partitions_ensure("healthscore_healthscore", first=as_of - datetime.timedelta(days=1), last=as_of)
             cursor.execute(
-                "INSERT INTO metrics_metricvalue (metric_id, account_id, date, value) "
-                "SELECT %s, a.id, %s::date - 1, (a.id * 37) %% 100 FROM accounts_account a",
-                [health.pk, as_of],
+                "INSERT INTO healthscore_healthscore (account_id, date, configuration_id, version, score, "
+                "missing_weight, components, criteria) "
+                "SELECT a.id, %s::date - 1, %s, %s, (a.id * 37) %% 100, 0, '{}', '{}' FROM accounts_account a",
+                [as_of, default.pk, default.version],
             )
     connection.ensure_connection()
     old = connection.connection.autocommit

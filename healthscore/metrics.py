@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from metrics.models import MetricUnit, TimeAggregation
-from metrics.registry import OWN_STEP_STAGE, BuiltinMetric, register_builtin, register_builtin_provider
+from metrics.registry import (
+    OWN_STEP_STAGE,
+    BuiltinMetric,
+    register_builtin,
+    register_builtin_provider,
+    register_values_table,
+)
 
 HEALTH_SCORE = "health_score"
 CHILD_HEALTH_SCORE = "avg_child_health_score"
 COMPONENT_PREFIX = "health."
+# The view answering the daily values of "health score" and of each component from the score history (migration
+# healthscore 0005), so they are read where the scores are kept instead of being copied into the metric values.
+HEALTH_VALUES = "healthscore_healthmetricvalue"
 
 
 def component_metric_key(component_key: str) -> str:
@@ -15,34 +24,37 @@ def component_metric_key(component_key: str) -> str:
 
 
 def _components() -> list[BuiltinMetric]:
-    from healthscore.services import component_keys, component_score_sql
+    from healthscore.services import component_keys
 
     return [
         BuiltinMetric(
             component_metric_key(key),
             f"Health: {name}",
-            component_score_sql(key),
+            None,
             MetricUnit.SCORE,
             TimeAggregation.LATEST,
             description=f"The account's “{name}” component score (0-100) in the configuration that scores it.",
             stage=OWN_STEP_STAGE,
+            values_table=HEALTH_VALUES,
         )
         for key, name in component_keys()
     ]
 
 
 def register() -> None:
-    from healthscore.services import child_health_score_sql, health_score_sql
+    from healthscore.services import child_health_score_sql
 
+    register_values_table(HEALTH_VALUES)
     register_builtin(
         BuiltinMetric(
             HEALTH_SCORE,
             "Health score",
-            health_score_sql,
+            None,
             MetricUnit.SCORE,
             TimeAggregation.LATEST,
             description="The account's health score (0-100).",
             stage=OWN_STEP_STAGE,
+            values_table=HEALTH_VALUES,
         )
     )
     register_builtin(

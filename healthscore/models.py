@@ -204,6 +204,31 @@ class HealthScore(models.Model):
         return self.missing_weight > 50
 
 
+class HealthMetricValue(models.Model):
+    """A daily value of a health metric ("health score", or the score of one component), read from the score
+    history by a view (migration healthscore 0005) with the columns of MetricValue, so lists, charts and current
+    values read these metrics as any other while the pipeline writes each score once. A component's values follow
+    its configuration's components: a component removed from its configuration leaves no values (its metric is
+    deleted from the catalogue too). Read only."""
+
+    pk = models.CompositePrimaryKey("metric", "account", "date")
+    metric = models.ForeignKey(
+        "metrics.Metric", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+    date = models.DateField()
+    value = models.FloatField()
+
+    class Meta:
+        managed = False
+        db_table = "healthscore_healthmetricvalue"
+
+    def __str__(self) -> str:
+        return f"{self.metric_id}:{self.account_id}@{self.date}={self.value}"
+
+
 class BackfillStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
     RUNNING = "running", "Running"

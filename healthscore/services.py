@@ -36,7 +36,7 @@ from healthscore.models import (
     HealthScore,
     HealthSettings,
 )
-from metrics.models import Metric, TimeAggregation
+from metrics.models import VALUES_TABLE, Metric, TimeAggregation
 from metrics.registry import OWN_STEP_STAGE
 
 logger = logging.getLogger(__name__)
@@ -109,15 +109,16 @@ def _window(day: datetime.date, days: int) -> tuple[object, object]:
     return date_param(day - datetime.timedelta(days=days - 1)), date_param(day)
 
 
-def _metric_value_sql(criterion: HealthCriterion, metric_id: int, day: datetime.date) -> tuple[str, list, bool]:
+def _metric_value_sql(criterion: HealthCriterion, metric: Metric, day: datetime.date) -> tuple[str, list, bool]:
     """SQL of (account_id, value) for one metric criterion, and whether an account without a row has the value 0
     (sum, count and average of a window without values are 0, as in lists)."""
     start, end = _window(day, criterion.window_days)
+    metric_id, values = metric.pk, metric.values_table or VALUES_TABLE
     how = criterion.aggregation
     if how == TimeAggregation.LATEST:
         sql = (
             "SELECT account_id, value FROM (SELECT account_id, value, "
-            "ROW_NUMBER() OVER (PARTITION BY account_id ORDER BY date DESC) AS n FROM metrics_metricvalue "
+            f"ROW_NUMBER() OVER (PARTITION BY account_id ORDER BY date DESC) AS n FROM {values} "
             "WHERE metric_id = %s AND date BETWEEN %s AND %s) latest WHERE n = 1"
         )
         return sql, [metric_id, start, end], False
@@ -129,7 +130,7 @@ def _metric_value_sql(criterion: HealthCriterion, metric_id: int, day: datetime.
         TimeAggregation.MIN: "MIN(value)",
     }[how]
     sql = (
-        f"SELECT account_id, CAST({aggregate} AS DOUBLE PRECISION) AS value FROM metrics_metricvalue "
+        f"SELECT account_id, CAST({aggregate} AS DOUBLE PRECISION) AS value FROM {values} "
         "WHERE metric_id = %s AND date BETWEEN %s AND %s GROUP BY account_id"
     )
     return sql, [metric_id, start, end], how not in (TimeAggregation.MAX, TimeAggregation.MIN)
@@ -203,7 +204,7 @@ def _plan(
             if criterion.source == CriterionSource.DIMENSION:
                 value_sql = _dimension_value_sql(catalogue.dimensions[criterion.dimension_key].pk)
             else:
-                value_sql = _metric_value_sql(criterion, catalogue.metrics[criterion.metric_key].pk, day)
+                value_sql = _metric_value_sql(criterion, catalogue.metrics[criterion.metric_key], day)
             plan.criteria.append((criterion, *value_sql))
     return plan
 
@@ -371,8 +372,9 @@ def _configurations() -> tuple[list[HealthConfiguration], HealthConfiguration | 
 @transaction.atomic
 def health_scores_compute(*, as_of: datetime.date) -> dict[str, int]:
     """Score every live account for `as_of` with the configuration that takes it, replacing the day's scores, then
-    store the day's health metrics ("health score", each component, "average child health score"). Returns the
-    accounts scored per configuration. Idempotent; records each configuration's problems on it."""
+    store the day's "average child health score" ("health score" and each component are read from the scores
+    themselves, see `healthscore.metrics`). Returns the accounts scored per configuration. Idempotent; records each
+    configuration's problems on it."""
     if not HealthConfiguration.objects.filter(is_default=True).exists():
         default_configuration_install()
     catalogue = _Catalogue.load()
@@ -442,7 +444,7 @@ def health_scores_backfill(
     if not days:
         return 0
     # Made before the days run at once: two days of a month without a partition would both try to create it.
-    for table in (SCORES, "metrics_metricvalue"):
+    for table in (SCORES, VALUES_TABLE):
         partitions_ensure(table, first=first_day, last=last_day)
     lock = threading.Lock()
     done = 0
@@ -467,13 +469,6 @@ def health_scores_backfill(
 # Health metrics (registered with the metrics registry) --------------------------------------------------------------
 
 
-def health_score_sql(day: datetime.date) -> tuple[str, list]:
-    return (
-        "SELECT account_id, score AS value FROM healthscore_healthscore WHERE date = %s AND score IS NOT NULL",
-        [date_param(day)],
-    )
-
-
 def child_health_score_sql(day: datetime.date) -> tuple[str, list]:
     """The average score of an account's direct children scored that day."""
     return (
@@ -483,24 +478,6 @@ def child_health_score_sql(day: datetime.date) -> tuple[str, list]:
         "GROUP BY a.parent_id",
         [date_param(day), False],
     )
-
-
-def component_score_sql(key: str) -> Callable[[datetime.date], tuple[str, list]]:
-    """The day's score of the component named `key` in the configuration that scored each account."""
-
-    def sql(day: datetime.date) -> tuple[str, list]:
-        if connection.vendor == "postgresql":
-            value = "CAST(s.components ->> CAST(c.id AS TEXT) AS DOUBLE PRECISION)"
-        else:
-            value = "json_extract(s.components, '$.\"' || c.id || '\"')"
-        return (
-            f"SELECT s.account_id AS account_id, {value} AS value FROM healthscore_healthscore s "
-            "JOIN healthscore_healthcomponent c ON c.configuration_id = s.configuration_id AND c.key = %s "
-            "WHERE s.date = %s",
-            [key, date_param(day)],
-        )
-
-    return sql
 
 
 def component_keys() -> list[tuple[str, str]]:

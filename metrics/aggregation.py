@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from metrics.models import AccountAggregation, TimeAggregation
+from metrics.models import VALUES_TABLE, AccountAggregation, Metric, TimeAggregation
 
 
 class Frequency:
@@ -151,18 +151,19 @@ def aggregate_metric(
     period_params: list = []
     for period in periods:
         period_params += [period.start, period.end, period.days]
+    values = Metric.objects.filter(pk=metric_id).values_list("values_table", flat=True).first() or VALUES_TABLE
     if time_aggregation == TimeAggregation.LATEST:
         per_account = (
             "SELECT start, account_id, value FROM ("
             "SELECT p.start, v.account_id, v.value, "
             "ROW_NUMBER() OVER (PARTITION BY p.start, v.account_id ORDER BY v.date DESC) AS n "
-            "FROM periods p JOIN metrics_metricvalue v ON v.date BETWEEN p.start AND p.stop "
+            f"FROM periods p JOIN {values} v ON v.date BETWEEN p.start AND p.stop "
             "WHERE v.metric_id = %(metric)s AND v.account_id IN (SELECT id FROM list)) ranked WHERE n = 1"
         )
     else:
         per_account = (
             f"SELECT p.start, v.account_id, CAST({_TIME_SQL[time_aggregation]} AS DOUBLE PRECISION) AS value "
-            "FROM periods p JOIN metrics_metricvalue v ON v.date BETWEEN p.start AND p.stop "
+            f"FROM periods p JOIN {values} v ON v.date BETWEEN p.start AND p.stop "
             "WHERE v.metric_id = %(metric)s AND v.account_id IN (SELECT id FROM list) "
             "GROUP BY p.start, v.account_id"
         )

@@ -74,12 +74,39 @@ class Metric(PipelineErrorMixin, TimeStampedModel):
     formula = models.CharField(max_length=500, blank=True, help_text="For computed metrics, e.g. `a / b * 100`.")
     is_active = models.BooleanField(default=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    values_table = models.CharField(
+        max_length=63,
+        blank=True,
+        editable=False,
+        help_text="The table or view its daily values are read from when another app keeps them (empty: the "
+        "metric values table).",
+    )
 
     class Meta:
         ordering = ["name"]
 
+    def daily_values(self) -> models.QuerySet:
+        """The metric's stored daily values, wherever they are kept."""
+        return value_model(self.values_table).objects.filter(metric_id=self.pk)
+
     def __str__(self) -> str:
         return self.name
+
+
+VALUES_TABLE = "metrics_metricvalue"
+
+
+def value_model(table: str = "") -> type[models.Model]:
+    """The model whose rows are the daily values kept in `table` (a Metric's `values_table`): MetricValue, or the
+    model another app registered for its own table or view, with the same columns (metric, account, date, value)."""
+    if not table or table == VALUES_TABLE:
+        return MetricValue
+    from django.apps import apps
+
+    for model in apps.get_models():
+        if model._meta.db_table == table:
+            return model
+    raise LookupError(f"No model keeps the metric values of {table}")
 
 
 class MetricValue(models.Model):

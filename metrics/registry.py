@@ -5,7 +5,9 @@ This app defines the metrics that come from accounts, usage and revenue; a highe
 its own in AppConfig.ready(): fixed ones with `register_builtin`, and ones that depend on its configuration (one per
 health component) with `register_builtin_provider`, a function answering them when asked. Metrics of a stage from
 OWN_STEP_STAGE on are written by their app's own pipeline step (after it computed what they read), not by the metric
-values step.
+values step. A metric whose values another app already keeps day by day (the health score in the score history)
+names the table or view that answers them as rows of (metric_id, account_id, date, value) in `values_table`, which
+that app registers with `register_values_table`: they are read from there, not copied.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from metrics.models import Granularity, MetricUnit, TimeAggregation
+from metrics.models import VALUES_TABLE, Granularity, MetricUnit, TimeAggregation
 
 SqlForDay = Callable[[datetime.date], tuple[str, list]]
 
@@ -23,19 +25,22 @@ SqlForDay = Callable[[datetime.date], tuple[str, list]]
 class BuiltinMetric:
     key: str
     name: str
-    sql: SqlForDay
+    sql: SqlForDay | None  # None with a `values_table`
     unit: str = MetricUnit.NUMBER
     time_aggregation: str = TimeAggregation.SUM
     granularity: str = Granularity.DAILY
     description: str = ""
     # Steps run in order; metrics that read other metrics' values (activity rank, health) come later.
     stage: int = 10
+    # The table or view that keeps its daily values (empty: the metric values step stores them).
+    values_table: str = ""
 
 
 OWN_STEP_STAGE = 100
 
 _builtins: dict[str, BuiltinMetric] = {}
 _providers: list[Callable[[], list[BuiltinMetric]]] = []
+_values_tables: list[str] = []
 
 
 def register_builtin(metric: BuiltinMetric) -> None:
@@ -63,3 +68,24 @@ def builtins(stage: int | None = None) -> list[BuiltinMetric]:
 
 def builtin(key: str) -> BuiltinMetric | None:
     return _builtins.get(key) or _all().get(key)
+
+
+def register_values_table(table: str) -> None:
+    """Add a table or view of daily metric values (columns metric_id, account_id, date, value) kept by another app;
+    readers of every metric's values (current values, formulas) read it beside the metric values table."""
+    if table not in _values_tables:
+        _values_tables.append(table)
+
+
+def values_tables() -> list[str]:
+    """Every table or view that keeps daily metric values, the metric values table first."""
+    return [VALUES_TABLE, *_values_tables]
+
+
+def all_values_sql() -> str:
+    """A relation of every metric's daily values (metric_id, account_id, date, value), wherever they are kept;
+    filters on metric_id and date reach each table's own indexes."""
+    tables = values_tables()
+    if len(tables) == 1:
+        return VALUES_TABLE
+    return "(" + " UNION ALL ".join(f"SELECT metric_id, account_id, date, value FROM {t}" for t in tables) + ")"

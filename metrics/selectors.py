@@ -10,7 +10,8 @@ from django.db.models import QuerySet
 
 from accounts.models import Account
 from metrics import formula
-from metrics.models import TREND_POINTS, Metric, MetricCurrent, MetricKind, MetricValue
+from metrics.models import TREND_POINTS, Metric, MetricCurrent, MetricKind, value_model
+from metrics.registry import values_tables
 
 TREND_MONTHS = TREND_POINTS - 1
 
@@ -96,15 +97,18 @@ def account_metric_history(
     *, account: Account, keys: list[str], since: datetime.date, until: datetime.date
 ) -> dict[str, list[tuple[datetime.date, float]]]:
     """The stored daily values of each metric of `keys` for `account` from `since` to `until` (both included), oldest
-    first, in one query over the (metric, account, date) index; keys without values answer []."""
+    first, in one query over every table that keeps them (each through its (metric, account, date) index); keys
+    without values answer []."""
     history: dict[str, list[tuple[datetime.date, float]]] = {key: [] for key in keys}
-    rows = (
-        MetricValue.objects.filter(
+    parts = [
+        value_model(table)
+        .objects.filter(
             account=account, metric__key__in=keys, metric__deleted_at=None, date__gte=since, date__lte=until
         )
-        .order_by("date")
         .values_list("metric__key", "date", "value")
-    )
-    for key, day, value in rows:
+        for table in values_tables()
+    ]
+    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    for key, day, value in rows.order_by("date"):
         history[key].append((day, value))
     return history

@@ -18,7 +18,7 @@ from core.pipeline import each_object
 from core.sql import date_param, day_bounds, statistics_refresh, statistics_refresh_if_stale
 from metrics import formula
 from metrics.models import TREND_POINTS, Metric, MetricKind
-from metrics.registry import OWN_STEP_STAGE, builtins
+from metrics.registry import OWN_STEP_STAGE, all_values_sql, builtins
 from metrics.selectors import trend_points
 from usage.models import CustomMetricValue
 
@@ -40,6 +40,7 @@ def catalogue_sync() -> int:
                 "unit": spec.unit,
                 "granularity": spec.granularity,
                 "time_aggregation": spec.time_aggregation,
+                "values_table": spec.values_table,
                 "deleted_at": None,
             },
         )
@@ -68,7 +69,11 @@ def _replace_day(metric_id: int, day: datetime.date, select_sql: str, params: li
 def metric_values_compute(*, as_of: datetime.date, stage: int | None = None) -> dict[str, int]:
     """Store the day's value of every built-in metric (of one `stage`, or all those before OWN_STEP_STAGE, which
     their own pipeline step writes) for every account; a metric that fails is skipped and says why (`each_object`)."""
-    specs = [spec for spec in builtins(stage) if stage is not None or spec.stage < OWN_STEP_STAGE]
+    specs = [
+        spec
+        for spec in builtins(stage)
+        if (stage is not None or spec.stage < OWN_STEP_STAGE) and not spec.values_table  # kept by their app
+    ]
     rows = {m.key: m for m in Metric.objects.filter(kind=MetricKind.BUILTIN)}
     if any(spec.key not in rows for spec in specs):
         catalogue_sync()
@@ -241,7 +246,7 @@ def _computed_select(
         "SELECT r.account_id, CASE WHEN ABS(r.raw) >= 1e300 THEN NULL WHEN ABS(r.raw) < 1e-300 THEN 0 "
         "ELSE CAST(r.raw AS DOUBLE PRECISION) END AS value FROM ("
         f"SELECT p.account_id AS account_id, {expression} AS raw FROM ("
-        f"SELECT v.account_id, {pivot} FROM metrics_metricvalue v "
+        f"SELECT v.account_id, {pivot} FROM {all_values_sql()} v "
         f"WHERE v.date = %s AND v.metric_id IN ({', '.join(['%s'] * len(keys))}) GROUP BY v.account_id) p) r"
     )
     key_ids = [ids[key] for key in keys]
@@ -275,11 +280,12 @@ def current_values_refresh(*, as_of: datetime.date) -> int:
     pipeline and its backfills do) keep the table equal to a full rebuild.
     """
     day = date_param(as_of)
+    values = all_values_sql()
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO metrics_metriccurrent (metric_id, account_id, value, as_of) "
             # metric_id IN (...) lets each metric's (metric, date) index range be read instead of the whole history.
-            "SELECT metric_id, account_id, value, date FROM metrics_metricvalue "
+            f"SELECT metric_id, account_id, value, date FROM {values} v "
             "WHERE metric_id IN (SELECT id FROM metrics_metric) AND date = %s "
             # In the order of the (metric, account) key the conflicts are looked up in.
             "ORDER BY metric_id, account_id "
@@ -295,7 +301,7 @@ def current_values_refresh(*, as_of: datetime.date) -> int:
         cursor.execute(
             "DELETE FROM metrics_metriccurrent WHERE as_of = %s AND (metric_id, account_id) IN ("
             "SELECT metric_id, account_id FROM metrics_metriccurrent WHERE as_of = %s EXCEPT "
-            "SELECT metric_id, account_id FROM metrics_metricvalue "
+            f"SELECT metric_id, account_id FROM {values} v "
             "WHERE metric_id IN (SELECT id FROM metrics_metric) AND date = %s) RETURNING metric_id, account_id",
             [day, day, day],
         )
@@ -307,7 +313,7 @@ def current_values_refresh(*, as_of: datetime.date) -> int:
                 "INSERT INTO metrics_metriccurrent (metric_id, account_id, value, as_of) "
                 "SELECT metric_id, account_id, value, date FROM (SELECT v.metric_id, v.account_id, v.value, v.date, "
                 "ROW_NUMBER() OVER (PARTITION BY v.metric_id, v.account_id ORDER BY v.date DESC) AS n "
-                f"FROM metrics_metricvalue v WHERE v.date < %s AND ({match})) older WHERE n = 1",
+                f"FROM {values} v WHERE v.date < %s AND ({match})) older WHERE n = 1",
                 [day, *(value for pair in pairs for value in pair)],
             )
             written += max(cursor.rowcount, 0)

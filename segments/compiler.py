@@ -44,7 +44,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual, IsNull, LessThan, LessThanOrEqual
 
 from accounts.models import Account, AccountDimensionValue, Contact, ContactDimensionValue
-from metrics.models import Metric, MetricValue, TimeAggregation
+from metrics.models import Metric, TimeAggregation
 from segments.fields import (
     AGGREGATION_LABELS,
     ANCHORS,
@@ -396,11 +396,11 @@ class Compiler:
         return Q(**{f"{window.anchor}__isnull": False}) if window is not None and window.anchor else Q()
 
     def metric_rows(self, metric: Metric, window: RWindow) -> QuerySet:
-        rows = MetricValue.objects.filter(metric_id=metric.pk, account_id=OuterRef("pk"))
+        rows = metric.daily_values().filter(account_id=OuterRef("pk"))
         if window.kind == LAST_COMPUTED_DAY:
             # One day for every account: the newest the pipeline computed the metric for (found once, through the
             # (metric, date) index), so an account without a value that day has none, however recent its last.
-            newest = MetricValue.objects.filter(metric_id=metric.pk, date__lte=self.as_of).order_by("-date")
+            newest = metric.daily_values().filter(date__lte=self.as_of).order_by("-date")
             return rows.filter(date=Subquery(newest.values("date")[:1]))
         start, end = self._bounds(window, outer=True)
         return rows.filter(GreaterThanOrEqual(F("date"), start), LessThanOrEqual(F("date"), end))
@@ -572,8 +572,10 @@ class Compiler:
         start, _ = self._bounds(node.window, outer=True)
         prev_start, _ = self._bounds(previous, outer=True)
         _, end = self._bounds(node.window, outer=True)
-        rows = MetricValue.objects.filter(metric_id=node.metric.pk, account_id=OuterRef("pk")).filter(
-            GreaterThanOrEqual(F("date"), prev_start), LessThanOrEqual(F("date"), end)
+        rows = (
+            node.metric.daily_values()
+            .filter(account_id=OuterRef("pk"))
+            .filter(GreaterThanOrEqual(F("date"), prev_start), LessThanOrEqual(F("date"), end))
         )
         current = WindowAggregate(node.aggregation, F("value"), when=Q(GreaterThanOrEqual(F("date"), start)))
         before = WindowAggregate(node.aggregation, F("value"), when=Q(LessThan(F("date"), start)))

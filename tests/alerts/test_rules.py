@@ -19,7 +19,7 @@ from alerts.models import Alert, AlertRule
 from alerts.selectors import rule_problem, why_not
 from alerts.services import alert_type_for, rule_save
 from core.pipeline import Step, pipeline_run
-from metrics.models import Metric, MetricValue
+from healthscore.models import HealthConfiguration, HealthScore
 from metrics.services import catalogue_sync
 from natero.celery import app
 from segments.models import Segment, Visibility
@@ -50,21 +50,23 @@ def test_a_fresh_database_has_the_four_examples_none_broken(db):
     assert examples_install() == 0  # installing again creates nothing
 
 
+def scores_store(scores: list[tuple]) -> None:
+    """Health scores (account, day, score) as the scoring step stores them, by the Default configuration."""
+    default = HealthConfiguration.objects.get(is_default=True)
+    HealthScore.objects.bulk_create(
+        HealthScore(account=account, date=day, configuration=default, version=default.version, score=score)
+        for account, day, score in scores
+    )
+
+
 def test_the_health_score_red_example_fires_for_red_accounts_only(db, manager):
     red = account_services.account_create(by=manager, account_id="RED-1", name="Red Ltd")
     green = account_services.account_create(by=manager, account_id="GRN-1", name="Green Ltd")
     unscored = account_services.account_create(by=manager, account_id="NEW-1", name="New Ltd")
     catalogue_sync()  # as the first pipeline run does
-    health = Metric.objects.get(key="health_score")
     yesterday = timezone.now().date() - datetime.timedelta(days=1)
     # The daily pipeline scores the day that ended; an old red score was since mended.
-    MetricValue.objects.bulk_create(
-        [
-            MetricValue(metric=health, account=red, date=yesterday, value=22),
-            MetricValue(metric=health, account=green, date=yesterday, value=81),
-            MetricValue(metric=health, account=green, date=yesterday - datetime.timedelta(days=1), value=12),
-        ]
-    )
+    scores_store([(red, yesterday, 22), (green, yesterday, 81), (green, yesterday - datetime.timedelta(days=1), 12)])
     rule = AlertRule.objects.get(example_key="health_red")
     AlertRule.objects.filter(pk=rule.pk).update(is_active=True)
     assert rules_evaluate()["alerts fired"] == 1
@@ -79,9 +81,8 @@ def test_the_health_score_red_example_fires_for_red_accounts_only(db, manager):
 def test_the_health_score_red_example_follows_the_band_cut_offs(db, manager, manager_client):
     amber = account_services.account_create(by=manager, account_id="AMB-1", name="Amber Ltd")
     catalogue_sync()
-    health = Metric.objects.get(key="health_score")
     yesterday = timezone.now().date() - datetime.timedelta(days=1)
-    MetricValue.objects.create(metric=health, account=amber, date=yesterday, value=35)
+    scores_store([(amber, yesterday, 35)])
     rule = AlertRule.objects.get(example_key="health_red")
     AlertRule.objects.filter(pk=rule.pk).update(is_active=True)
     assert rules_evaluate()["alerts fired"] == 0  # 35 is yellow with the default cut-offs

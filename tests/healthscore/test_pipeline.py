@@ -11,7 +11,7 @@ import pytest
 
 from accounts.models import Interaction, InteractionType
 from core.pipeline import pipeline_run
-from healthscore.models import HealthConfiguration, HealthScore
+from healthscore.models import HealthConfiguration, HealthMetricValue, HealthScore
 from healthscore.services import health_scores_backfill, health_scores_compute
 from metrics.models import MetricCurrent, MetricValue
 from tests.accounts.factories import AccountFactory
@@ -30,8 +30,12 @@ def snapshot() -> list[tuple]:
 
 
 def health_values() -> list[tuple]:
+    """The health metrics' daily values as lists and charts read them: the child average stored, the score and the
+    components read from the score history."""
     return sorted(
-        MetricValue.objects.filter(metric__key__startswith="health").values_list(
+        row
+        for model in (MetricValue, HealthMetricValue)
+        for row in model.objects.filter(metric__key__contains="health").values_list(
             "metric__key", "account_id", "date", "value"
         )
     )
@@ -49,7 +53,7 @@ def daily_runs() -> None:
 
 def history_clear() -> None:
     HealthScore.objects.all().delete()
-    MetricValue.objects.filter(metric__key__startswith="health").delete()
+    MetricValue.objects.filter(metric__key__contains="health").delete()
 
 
 @pytest.fixture
