@@ -107,7 +107,7 @@ def _with_stored_values(plan: services._Plan, day: datetime.date) -> services._P
         for n, (criterion, *rest) in enumerate(plan.criteria)
     ]
     columns = {n: f"{{alias}}.s{int(saved_id)}" for n, saved_id in reused.items()}
-    return replace(plan, criteria=criteria, value_columns=columns)
+    return replace(plan, criteria=criteria, value_columns=columns, present_from=min(reused))
 
 
 def configuration_preview(
@@ -141,7 +141,7 @@ def configuration_preview(
     counts = None
     reading = _with_stored_values(draft, day) if stored_values else None
     if reading is not None:
-        counts = _distribution(reading, target, settings, day=day)
+        counts = _distribution(reading, target, settings)
     if counts is None:
         counts = _distribution(draft, target, settings)
     accounts, no_data, red, yellow, green, thin = counts
@@ -157,21 +157,15 @@ def configuration_preview(
     }
 
 
-def _distribution(
-    plan: services._Plan, target: tuple[str, list], settings, *, day: datetime.date | None = None
-) -> tuple[int, ...] | None:
-    """(accounts, no data, red, yellow, green, thin) of `plan` over `target`, in one statement. With `day` (a plan
-    reading stored values), None when an account of the target has no score stored that day."""
+def _distribution(plan: services._Plan, target: tuple[str, list], settings) -> tuple[int, ...] | None:
+    """(accounts, no data, red, yellow, green, thin) of `plan` over `target`, in one statement. For a plan reading
+    stored values, None when an account of the target has no score stored that day."""
     ctes, params = services.score_ctes(plan, target)
     weight = services.total_weight_of(plan)
     n = services._numeric
-    unstored = "0"
-    if day is not None:
-        # `target` is read twice here, so PostgreSQL computes it once (a CTE used twice is materialised).
-        unstored = (
-            f"(SELECT COUNT(*) FROM target t WHERE NOT EXISTS (SELECT 1 FROM {services.SCORES} s "
-            "WHERE s.account_id = t.id AND s.date = %s AND s.configuration_id = %s))"
-        )
+    # A plan reading stored values joins the day's stored scores of its configuration: `present` says which
+    # accounts had one.
+    unstored = "SUM(CASE WHEN total.present THEN 0 ELSE 1 END)" if plan.present_from is not None else "0"
     sql = (
         f"{ctes}SELECT COUNT(*), "
         "SUM(CASE WHEN total.score IS NULL THEN 1 ELSE 0 END), "
@@ -181,11 +175,10 @@ def _distribution(
         f"SUM(CASE WHEN total.score IS NOT NULL AND 100 * ({n('%s')} - total.valued) > 50 * {n('%s')} "
         f"THEN 1 ELSE 0 END), {unstored} "
         # Fenced: each row's score is computed once, not once for every band it is compared with.
-        f"FROM (SELECT score, valued FROM scored{' OFFSET 0' if connection.vendor == 'postgresql' else ''}) total"
+        f"FROM (SELECT {'present, ' if plan.present_from is not None else ''}score, valued FROM scored"
+        f"{' OFFSET 0' if connection.vendor == 'postgresql' else ''}) total"
     )
     params += [settings.red_max, settings.red_max, settings.yellow_max, settings.yellow_max, weight, weight]
-    if day is not None:
-        params += [date_param(day), plan.configuration.pk]
     with transaction.atomic(), connection.cursor() as cursor:
         big_statements_local()
         cursor.execute(sql, params)

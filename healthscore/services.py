@@ -78,6 +78,9 @@ class _Plan:
     # The value of criterion n as SQL over its join's alias ("{alias}.value" when absent), for value queries that
     # answer several criteria's values in columns of one row (see `score_ctes`).
     value_columns: dict[int, str] = field(default_factory=dict)
+    # The criterion whose join holds a row for every account it has values for: `scored` then says in `present`
+    # whether the account had that row (a preview reading stored scores counts those without one).
+    present_from: int | None = None
 
 
 def _live_accounts(day: datetime.date) -> tuple[str, list]:
@@ -214,8 +217,8 @@ def _numeric(expression: str) -> str:
 
 
 def number_literal(value: float | Decimal) -> str:
-    """A bound or weight as SQL text: a float goes through double precision as a query parameter would, a Decimal is
-    exact; both become NUMERIC so that rounding is decimal. Only finite numbers are accepted, so the text is safe."""
+    """A bound or weight as SQL text, NUMERIC so that rounding is decimal: a Decimal as it is, a float as its shortest
+    decimal text (what `healthscore.scoring` reads it as). Only finite numbers are accepted, so the text is safe."""
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError("bounds and weights must be finite numbers")
@@ -225,7 +228,7 @@ def number_literal(value: float | Decimal) -> str:
     if not math.isfinite(number):
         raise ValueError("bounds and weights must be finite numbers")
     if connection.vendor == "postgresql":
-        return f"CAST(CAST('{number!r}' AS DOUBLE PRECISION) AS NUMERIC)"
+        return f"CAST('{number!r}' AS NUMERIC)"
     return f"({number!r})"
 
 
@@ -246,6 +249,46 @@ def _json_pair(value: str, score: str) -> str:
     return f"CASE WHEN {score} IS NOT NULL THEN json_array({value}, {score}) END"
 
 
+def _double(number: float) -> str:
+    return f"CAST('{number!r}' AS DOUBLE PRECISION)"
+
+
+def _linear(value: str, low: float, high: float) -> str:
+    """SQL of round(100 x (value - X) / (Y - X)), halves up, on exact decimals (see `healthscore.scoring`): the value
+    read as its shortest decimal text (a plain CAST to NUMERIC keeps 15 digits), as the Python reference reads it.
+
+    Decimal arithmetic costs about 0.8 µs a value on PostgreSQL. Double precision gives the same integer unless the
+    quotient lies within its error of a half, so there the decimals decide and elsewhere the double is rounded; the
+    margin is far above the error of the double arithmetic (about 1e-16 relative to the values and bounds)."""
+    x, y = float(low), float(high)
+    decimal = f"CAST(CAST({value} AS TEXT) AS NUMERIC)" if connection.vendor == "postgresql" else f"({value})"
+    exact = f"ROUND(100 * ({decimal} - {number_literal(low)}) / ({number_literal(high)} - {number_literal(low)}))"
+    if connection.vendor != "postgresql" or not y - x > 1e-200:
+        return exact
+    quotient = f"(100 * ({value} - {_double(x)}) / {_double(y - x)})"
+    margin = f"({_double(1e-9)} + {_double(1e-10 / (y - x))} * (ABS({value}) + {_double(abs(x) + abs(y))}))"
+    near_half = f"ABS({quotient} - FLOOR({quotient}) - {_double(0.5)}) <= {margin}"
+    return f"(CASE WHEN {near_half} THEN {exact} ELSE FLOOR({quotient} + {_double(0.5)}) END)"
+
+
+def _total(weighted: list[tuple[HealthComponent, str, str]], valued: str) -> str:
+    """SQL of the account score: sum(weight x component) / sum(weights) over the components with data, rounded half
+    up. Weights have at most 3 decimals, so scaled by 1,000 they are whole and the quotient is whole-number arithmetic
+    ((2 x sum + weights) div (2 x weights)); weights that are not (an unsaved draft's) take the decimals."""
+    if not weighted:
+        return "CAST(NULL AS INTEGER)"
+    scale = 10 ** HealthComponent._meta.get_field("weight").decimal_places
+    scaled = [Decimal(component.weight) * scale for component, _, _ in weighted]
+    if any(weight != weight.to_integral_value() for weight in scaled):
+        return f"CAST(ROUND(({' + '.join(sql for *_, sql in weighted)}) / NULLIF({valued}, 0)) AS INTEGER)"
+    whole = [f"CAST({int(weight)} AS BIGINT)" for weight in scaled]
+    total = " + ".join(f"COALESCE({w} * {column}, 0)" for w, (_, column, _) in zip(whole, weighted, strict=True))
+    weights = " + ".join(
+        f"(CASE WHEN {column} IS NULL THEN 0 ELSE {w} END)" for w, (_, column, _) in zip(whole, weighted, strict=True)
+    )
+    return f"CAST((2 * ({total}) + ({weights})) / NULLIF(2 * ({weights}), 0) AS INTEGER)"
+
+
 def score_ctes(plan: _Plan, target: tuple[str, list]) -> tuple[str, list]:
     """The WITH clauses scoring every account of `target` (a SELECT of account ids) with the configuration of `plan`:
     `target`, and `scored`, one row per account: its `score`, `valued` (the weight of its components with data),
@@ -258,6 +301,7 @@ def score_ctes(plan: _Plan, target: tuple[str, list]) -> tuple[str, list]:
     target_sql, target_params = target
     params: list = [*target_params]
     values, joins, aliases = [], [], {}
+    carried: list[str] = []
     for n, (_, sql, sql_params, zero_when_missing) in enumerate(plan.criteria):
         # Criteria whose values come from the same query share its join.
         alias = aliases.get((sql, tuple(sql_params)))
@@ -265,6 +309,8 @@ def score_ctes(plan: _Plan, target: tuple[str, list]) -> tuple[str, list]:
             alias = aliases[(sql, tuple(sql_params))] = f"c{n}"
             joins.append(f"LEFT JOIN ({sql}) {alias} ON {alias}.account_id = t.id")
             params += sql_params
+        if n == plan.present_from:
+            carried = [f"({alias}.account_id IS NOT NULL) AS present"]
         column = plan.value_columns.get(n, "{alias}.value").format(alias=alias)
         raw = f"COALESCE({column}, 0)" if zero_when_missing else column
         # Values outside +-1e300 are infinities or NaN: no usable value.
@@ -272,9 +318,8 @@ def score_ctes(plan: _Plan, target: tuple[str, list]) -> tuple[str, list]:
     fence = " OFFSET 0" if connection.vendor == "postgresql" else ""  # each level computed once per row
     linear, scores = [], []
     for n, (criterion, _, _, _) in enumerate(plan.criteria):
-        low, high = number_literal(criterion.low), number_literal(criterion.high)
         # Rounded before clamping, as SPEC says.
-        linear.append(f"ROUND(100 * ({_numeric(f'v{n}')} - {low}) / ({high} - {low})) AS l{n}")
+        linear.append(f"{_linear(f'v{n}', criterion.low, criterion.high)} AS l{n}")
         clamped = f"(CASE WHEN l{n} < 0 THEN 0 WHEN l{n} > 100 THEN 100 ELSE l{n} END)"
         scores.append(f"CAST({'100 - ' if criterion.inverted else ''}{clamped} AS INTEGER) AS s{n}")
     components, weighted, valued_weights = [], [], []
@@ -285,33 +330,33 @@ def score_ctes(plan: _Plan, target: tuple[str, list]) -> tuple[str, list]:
         total = " + ".join(f"COALESCE(s{n}, 0)" for n in members)
         count = " + ".join(f"(CASE WHEN s{n} IS NULL THEN 0 ELSE 1 END)" for n in members)
         column = f"k{component.pk}".replace("-", "m")
-        components.append((component, column, f"CAST(ROUND({_numeric(total)} / NULLIF({count}, 0)) AS INTEGER)"))
+        # Scores are whole numbers from 0: the mean rounded half up is (2 x total + count) div (2 x count).
+        components.append((component, column, f"(2 * ({total}) + ({count})) / NULLIF(2 * ({count}), 0)"))
         weight = number_literal(Decimal(component.weight))
-        weighted.append(f"COALESCE({weight} * {column}, 0)")
+        weighted.append((component, column, f"COALESCE({weight} * {column}, 0)"))
         valued_weights.append(f"(CASE WHEN {column} IS NULL THEN 0 ELSE {weight} END)")
-    level1 = ", ".join(["t.id AS account_id", *values])
-    level2 = ", ".join(["account_id", *(f"v{n}" for n in range(len(values))), *linear])
-    level3 = ", ".join(["account_id", *(f"v{n}" for n in range(len(values))), *scores])
+    kept = ["present"] if carried else []
+    level1 = ", ".join(["t.id AS account_id", *carried, *values])
+    level2 = ", ".join(["account_id", *kept, *(f"v{n}" for n in range(len(values))), *linear])
+    level3 = ", ".join(["account_id", *kept, *(f"v{n}" for n in range(len(values))), *scores])
     level4 = ", ".join(
         [
             "account_id",
+            *kept,
             *(f"v{n}, s{n}" for n in range(len(values))),
             *(f"{expression} AS {column}" for _, column, expression in components),
         ]
     )
     valued = " + ".join(valued_weights) if valued_weights else _numeric("0")
-    score = (
-        f"CAST(ROUND(({' + '.join(weighted)}) / NULLIF({valued}, 0)) AS INTEGER)"
-        if weighted
-        else "CAST(NULL AS INTEGER)"
-    )
+    score = _total(weighted, valued)
     component_doc = _json_document([(str(component.pk), column) for component, column, _ in components])
     criterion_doc = _json_document(
         [(str(criterion.pk), _json_pair(f"v{n}", f"s{n}")) for n, (criterion, *_) in enumerate(plan.criteria)]
     )
     sql = (
         f"WITH target AS ({target_sql}), "
-        f"scored AS (SELECT account_id, {score} AS score, {valued} AS valued, {component_doc} AS components, "
+        f"scored AS (SELECT account_id, {''.join(f'{c}, ' for c in kept)}{score} AS score, {valued} AS valued, "
+        f"{component_doc} AS components, "
         f"{criterion_doc} AS criteria FROM (SELECT {level4} FROM (SELECT {level3} FROM (SELECT {level2} FROM "
         f"(SELECT {level1} FROM target t {' '.join(joins)}{fence}) r{fence}) l{fence}) s{fence}) k) "
     )

@@ -68,6 +68,23 @@ def test_it_scores_a_criterion_between_its_bounds(single, value, expected):
     assert row(account).components == {str(single["C"].pk): expected}
 
 
+@pytest.mark.parametrize("low,high", [(0.1, 0.3), (-0.7, 1.3), (1e6 + 0.1, 1e6 + 0.3), (1e9, 1e9 + 0.02), (3, 1e12)])
+def test_values_on_the_halves_round_as_the_decimals_do_at_any_magnitude(single, low, high):
+    """Values whose score falls on (or a float's error away from) a half, with bounds small, offset far from zero
+    and far apart: the stored score is the one exact decimal arithmetic gives."""
+    single["C.0"].low, single["C.0"].high = low, high
+    single["C.0"].save()
+    values = {}
+    for k in range(0, 101, 4):
+        for shift in (0.5, 0.4999999, 0.5000001):
+            value = round(low + (high - low) * (k + shift) / 100, 9)
+            account = AccountFactory(name=f"{k}+{shift}")
+            put("m", account, value)
+            values[account.name] = scoring.criterion_score(value, low, high)
+    health_scores_compute(as_of=DAY)
+    assert scores() == values
+
+
 @pytest.mark.parametrize("value,expected", [(10, 100), (20, 0), (5, 100), (25, 0), (14.45, 55), (16, 40)])
 def test_it_scores_an_inverted_criterion_as_100_minus_the_score(default, value, expected):
     configure(default, [("C", 1, [("m", 10, 20, True)])])
