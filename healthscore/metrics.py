@@ -14,9 +14,10 @@ from metrics.registry import (
 HEALTH_SCORE = "health_score"
 CHILD_HEALTH_SCORE = "avg_child_health_score"
 COMPONENT_PREFIX = "health."
-# The view answering the daily values of "health score" and of each component from the score history (migration
+# The views answering the daily values of "health score" and of each component from the score history (migration
 # healthscore 0005), so they are read where the scores are kept instead of being copied into the metric values.
-HEALTH_VALUES = "healthscore_healthmetricvalue"
+SCORE_VALUES = "healthscore_scorevalue"
+COMPONENT_VALUES = "healthscore_componentvalue"
 
 
 def component_metric_key(component_key: str) -> str:
@@ -35,7 +36,7 @@ def _components() -> list[BuiltinMetric]:
             TimeAggregation.LATEST,
             description=f"The account's “{name}” component score (0-100) in the configuration that scores it.",
             stage=OWN_STEP_STAGE,
-            values_table=HEALTH_VALUES,
+            values_table=COMPONENT_VALUES,
         )
         for key, name in component_keys()
     ]
@@ -44,7 +45,8 @@ def _components() -> list[BuiltinMetric]:
 def register() -> None:
     from healthscore.services import child_health_score_sql
 
-    register_values_table(HEALTH_VALUES)
+    register_values_table(SCORE_VALUES)
+    register_values_table(COMPONENT_VALUES)
     register_builtin(
         BuiltinMetric(
             HEALTH_SCORE,
@@ -54,7 +56,7 @@ def register() -> None:
             TimeAggregation.LATEST,
             description="The account's health score (0-100).",
             stage=OWN_STEP_STAGE,
-            values_table=HEALTH_VALUES,
+            values_table=SCORE_VALUES,
         )
     )
     register_builtin(

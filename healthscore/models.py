@@ -204,12 +204,10 @@ class HealthScore(models.Model):
         return self.missing_weight > 50
 
 
-class HealthMetricValue(models.Model):
-    """A daily value of a health metric ("health score", or the score of one component), read from the score
-    history by a view (migration healthscore 0005) with the columns of MetricValue, so lists, charts and current
-    values read these metrics as any other while the pipeline writes each score once. A component's values follow
-    its configuration's components: a component removed from its configuration leaves no values (its metric is
-    deleted from the catalogue too). Read only."""
+class HealthValue(models.Model):
+    """A daily value of a health metric read from the score history by a view (migration healthscore 0005) with the
+    columns of MetricValue, so lists, charts and current values read these metrics as any other while the pipeline
+    writes each score once. Read only."""
 
     pk = models.CompositePrimaryKey("metric", "account", "date")
     metric = models.ForeignKey(
@@ -222,11 +220,27 @@ class HealthMetricValue(models.Model):
     value = models.FloatField()
 
     class Meta:
-        managed = False
-        db_table = "healthscore_healthmetricvalue"
+        abstract = True
 
     def __str__(self) -> str:
         return f"{self.metric_id}:{self.account_id}@{self.date}={self.value}"
+
+
+class HealthScoreValue(HealthValue):
+    """The "health score" metric: each stored score that has a value."""
+
+    class Meta:
+        managed = False
+        db_table = "healthscore_scorevalue"
+
+
+class HealthComponentValue(HealthValue):
+    """The metric of each component ("health.<key>"): the component's stored score in the configuration that scored
+    the account. A component removed from its configuration leaves no values (its metric leaves the catalogue)."""
+
+    class Meta:
+        managed = False
+        db_table = "healthscore_componentvalue"
 
 
 class BackfillStatus(models.TextChoices):

@@ -10,7 +10,13 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from healthscore.models import HealthMetricValue, HealthScore
+from healthscore.models import (
+    HealthComponent,
+    HealthComponentValue,
+    HealthConfiguration,
+    HealthScore,
+    HealthScoreValue,
+)
 from healthscore.services import health_scores_backfill
 from metrics.aggregation import Period, aggregate_metric
 from metrics.models import Metric, MetricCurrent, MetricValue
@@ -54,8 +60,10 @@ def test_lists_charts_formulas_and_current_values_read_the_scores(scored):
     falling = scored["falling"]
     # Nothing copied: the values are the stored scores, through the view.
     assert not MetricValue.objects.filter(metric__key__in=["health_score", "health.usage"]).exists()
-    assert HealthMetricValue.objects.filter(metric__key="health_score").count() == 9
-    assert Metric.objects.get(key="health_score").values_table == "healthscore_healthmetricvalue"
+    assert HealthScoreValue.objects.filter(metric__key="health_score").count() == 9
+    assert HealthComponentValue.objects.filter(metric__key="health.usage").count() == 9
+    assert Metric.objects.get(key="health_score").values_table == "healthscore_scorevalue"
+    assert Metric.objects.get(key="health.usage").values_table == "healthscore_componentvalue"
 
     assert names(condition("health_score", "latest", 1, "lt", 30)) == {"falling"}
     assert names(condition("health_score", "average", 3, "gt", 49)) == {"parent", "falling", "steady"}
@@ -102,23 +110,30 @@ def test_a_rescored_day_changes_what_lists_read_at_once(scored):
 def test_the_migration_drops_an_installations_copies_and_reads_the_scores():
     executor = MigrationExecutor(connection)
     executor.migrate([("healthscore", "0004_scores_indexed_by_day_and_configuration")])
-    # An installation that copied the score into the metric values (metrics stay at their newest migration).
+    # An installation that copied the score and a component's score into the metric values (metrics stay at their
+    # newest migration).
+    default = HealthConfiguration.objects.get(is_default=True)
+    component = HealthComponent.objects.create(configuration=default, name="Usage", key="usage", weight=1)
     metric_id = Metric.objects.create(key="health_score", name="Health score", kind="builtin").pk
+    usage_id = Metric.objects.create(key="health.usage", name="Health: Usage", kind="builtin").pk
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO healthscore_healthscore (account_id, date, configuration_id, version, score, missing_weight, "
-            "components, criteria) SELECT a, DATE '2026-09-28' + d, 1, 1, (a * 7 + d) % 101, 0, '{}', '{}' "
-            "FROM generate_series(1, 20) a, generate_series(0, 5) d"
+            "components, criteria) SELECT a, DATE '2026-09-28' + d, %s, 1, (a * 7 + d) %% 101, 0, "
+            "jsonb_build_object(%s, (a * 7 + d) %% 101), '{}' FROM generate_series(1, 20) a, generate_series(0, 5) d",
+            [default.pk, str(component.pk)],
         )
-        cursor.execute(
-            "INSERT INTO metrics_metricvalue (metric_id, account_id, date, value) "
-            "SELECT %s, account_id, date, score FROM healthscore_healthscore",
-            [metric_id],
-        )
+        for metric in (metric_id, usage_id):
+            cursor.execute(
+                "INSERT INTO metrics_metricvalue (metric_id, account_id, date, value) "
+                "SELECT %s, account_id, date, score FROM healthscore_healthscore",
+                [metric],
+            )
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
-    assert not MetricValue.objects.filter(metric_id=metric_id).exists()
-    metric = Metric.objects.get(pk=metric_id)
-    read = sorted(metric.daily_values().values_list("account_id", "date", "value"))
-    assert len(read) == 120
-    assert read == sorted(HealthScore.objects.values_list("account_id", "date", "score"))
+    assert not MetricValue.objects.filter(metric_id__in=[metric_id, usage_id]).exists()
+    stored = sorted(HealthScore.objects.values_list("account_id", "date", "score"))
+    for pk in (metric_id, usage_id):
+        read = sorted(Metric.objects.get(pk=pk).daily_values().values_list("account_id", "date", "value"))
+        assert len(read) == 120
+        assert read == stored

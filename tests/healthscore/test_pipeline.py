@@ -11,7 +11,7 @@ import pytest
 
 from accounts.models import Interaction, InteractionType
 from core.pipeline import pipeline_run
-from healthscore.models import HealthConfiguration, HealthMetricValue, HealthScore
+from healthscore.models import HealthComponentValue, HealthConfiguration, HealthScore, HealthScoreValue
 from healthscore.services import health_scores_backfill, health_scores_compute
 from metrics.models import MetricCurrent, MetricValue
 from tests.accounts.factories import AccountFactory
@@ -34,7 +34,7 @@ def health_values() -> list[tuple]:
     components read from the score history."""
     return sorted(
         row
-        for model in (MetricValue, HealthMetricValue)
+        for model in (MetricValue, HealthScoreValue, HealthComponentValue)
         for row in model.objects.filter(metric__key__contains="health").values_list(
             "metric__key", "account_id", "date", "value"
         )
