@@ -263,12 +263,18 @@ def _linear(value: str, low: float, high: float) -> str:
     x, y = float(low), float(high)
     decimal = f"CAST(CAST({value} AS TEXT) AS NUMERIC)" if connection.vendor == "postgresql" else f"({value})"
     exact = f"ROUND(100 * ({decimal} - {number_literal(low)}) / ({number_literal(high)} - {number_literal(low)}))"
-    if connection.vendor != "postgresql" or not y - x > 1e-200:
+    if connection.vendor != "postgresql" or not (y - x > 1e-200 and max(abs(x), abs(y)) <= 1e290):
         return exact
+    # Beyond `limit` the double quotient could overflow (PostgreSQL raises then): the decimals take those values.
+    limit = min(1e300, 1e297 * (y - x))
     quotient = f"(100 * ({value} - {_double(x)}) / {_double(y - x)})"
     margin = f"({_double(1e-9)} + {_double(1e-10 / (y - x))} * (ABS({value}) + {_double(abs(x) + abs(y))}))"
     near_half = f"ABS({quotient} - FLOOR({quotient}) - {_double(0.5)}) <= {margin}"
-    return f"(CASE WHEN {near_half} THEN {exact} ELSE FLOOR({quotient} + {_double(0.5)}) END)"
+    # The CASE is a double: the decimals' result is bounded first (past 0 and 100 only the clamp to them counts).
+    return (
+        f"(CASE WHEN ABS({value}) > {_double(limit)} OR {near_half} THEN LEAST(GREATEST({exact}, -1000), 1000) "
+        f"ELSE FLOOR({quotient} + {_double(0.5)}) END)"
+    )
 
 
 def _total(weighted: list[tuple[HealthComponent, str, str]], valued: str) -> str:

@@ -68,6 +68,15 @@ def test_it_scores_a_criterion_between_its_bounds(single, value, expected):
     assert row(account).components == {str(single["C"].pk): expected}
 
 
+def test_values_far_outside_narrow_bounds_are_clamped_without_overflow(single):
+    single["C.0"].low, single["C.0"].high = 0, 1e-9  # 100 x 1e300 / 1e-9 is past what a double holds
+    single["C.0"].save()
+    far, below = AccountFactory(name="far"), AccountFactory(name="below")
+    put("m", far, 1e300), put("m", below, -1e300)
+    health_scores_compute(as_of=DAY)
+    assert scores() == {"far": 100, "below": 0}
+
+
 @pytest.mark.parametrize("low,high", [(0.1, 0.3), (-0.7, 1.3), (1e6 + 0.1, 1e6 + 0.3), (1e9, 1e9 + 0.02), (3, 1e12)])
 def test_values_on_the_halves_round_as_the_decimals_do_at_any_magnitude(single, low, high):
     """Values whose score falls on (or a float's error away from) a half, with bounds small, offset far from zero
