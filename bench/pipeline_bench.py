@@ -207,13 +207,17 @@ DERIVED_BY_DAY = [
 
 
 def clean_slate(*days: datetime.date) -> None:
-    """Measure every run as the first one for its days: remove what an earlier bench run derived for them, vacuum
-    away the dead rows that left behind, and checkpoint, so no run pays for the previous one's garbage."""
+    """Measure every run as the first one for its days: remove what an earlier bench run derived for them (current
+    values go back to the day before, so the run updates them as the first one did), vacuum away the dead rows that
+    left behind, and checkpoint, so no run pays for the previous one's garbage."""
     from django.db import connection
+
+    from metrics.services import current_values_refresh
 
     for table in DERIVED_BY_DAY:
         sql(f"DELETE FROM {table} WHERE date IN ({', '.join(['%s'] * len(days))})", list(days))
-    sql("DELETE FROM metrics_metriccurrent WHERE as_of >= %s", [min(days)])
+    if sql("DELETE FROM metrics_metriccurrent WHERE as_of >= %s", [min(days)]) > 0:
+        current_values_refresh(as_of=min(days) - datetime.timedelta(days=1))
     with connection.cursor() as cursor:
         for table in [*DERIVED_BY_DAY, "metrics_metriccurrent", "usage_event"]:
             cursor.execute(f"VACUUM ANALYZE {table}")

@@ -82,6 +82,20 @@ def values_tables() -> list[str]:
     return [VALUES_TABLE, *_values_tables]
 
 
+def day_values_sql() -> tuple[str, int]:
+    """A SELECT of every catalogued metric's values (metric_id, account_id, date, value) on one day, wherever they
+    are kept, and how many times it takes the day as a parameter. Each table is filtered on the day by itself: a
+    view over another app's rows answers only catalogued metrics, and a join on the catalogue would read it once
+    per metric."""
+    tables = values_tables()
+    parts = [
+        f"SELECT metric_id, account_id, date, value FROM {VALUES_TABLE} "
+        "WHERE metric_id IN (SELECT id FROM metrics_metric) AND date = %s"
+    ]
+    parts += [f"SELECT metric_id, account_id, date, value FROM {table} WHERE date = %s" for table in tables[1:]]
+    return " UNION ALL ".join(parts), len(parts)
+
+
 def all_values_sql() -> str:
     """A relation of every metric's daily values (metric_id, account_id, date, value), wherever they are kept;
     filters on metric_id and date reach each table's own indexes."""

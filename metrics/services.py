@@ -18,7 +18,7 @@ from core.pipeline import each_object
 from core.sql import date_param, day_bounds, statistics_refresh, statistics_refresh_if_stale
 from metrics import formula
 from metrics.models import TREND_POINTS, Metric, MetricKind
-from metrics.registry import OWN_STEP_STAGE, all_values_sql, builtins
+from metrics.registry import OWN_STEP_STAGE, all_values_sql, builtins, day_values_sql
 from metrics.selectors import trend_points
 from usage.models import CustomMetricValue
 
@@ -280,19 +280,18 @@ def current_values_refresh(*, as_of: datetime.date) -> int:
     pipeline and its backfills do) keep the table equal to a full rebuild.
     """
     day = date_param(as_of)
-    values = all_values_sql()
+    # metric_id IN (...) lets each metric's (metric, date) index range be read instead of the whole history.
+    day_values, uses = day_values_sql()
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO metrics_metriccurrent (metric_id, account_id, value, as_of) "
-            # metric_id IN (...) lets each metric's (metric, date) index range be read instead of the whole history.
-            f"SELECT metric_id, account_id, value, date FROM {values} v "
-            "WHERE metric_id IN (SELECT id FROM metrics_metric) AND date = %s "
+            f"SELECT metric_id, account_id, value, date FROM ({day_values}) v "
             # In the order of the (metric, account) key the conflicts are looked up in.
             "ORDER BY metric_id, account_id "
             "ON CONFLICT (metric_id, account_id) DO UPDATE SET value = excluded.value, as_of = excluded.as_of "
             "WHERE metrics_metriccurrent.as_of < excluded.as_of "
             "OR (metrics_metriccurrent.as_of = excluded.as_of AND metrics_metriccurrent.value <> excluded.value)",
-            [day],
+            [day] * uses,
         )
         written = max(cursor.rowcount, 0)
         statistics_refresh_if_stale("metrics_metriccurrent", written=written)
@@ -301,9 +300,8 @@ def current_values_refresh(*, as_of: datetime.date) -> int:
         cursor.execute(
             "DELETE FROM metrics_metriccurrent WHERE as_of = %s AND (metric_id, account_id) IN ("
             "SELECT metric_id, account_id FROM metrics_metriccurrent WHERE as_of = %s EXCEPT "
-            f"SELECT metric_id, account_id FROM {values} v "
-            "WHERE metric_id IN (SELECT id FROM metrics_metric) AND date = %s) RETURNING metric_id, account_id",
-            [day, day, day],
+            f"SELECT metric_id, account_id FROM ({day_values}) v) RETURNING metric_id, account_id",
+            [day, day, *[day] * uses],
         )
         gone = cursor.fetchall()
         for chunk in range(0, len(gone), 500):
@@ -313,7 +311,7 @@ def current_values_refresh(*, as_of: datetime.date) -> int:
                 "INSERT INTO metrics_metriccurrent (metric_id, account_id, value, as_of) "
                 "SELECT metric_id, account_id, value, date FROM (SELECT v.metric_id, v.account_id, v.value, v.date, "
                 "ROW_NUMBER() OVER (PARTITION BY v.metric_id, v.account_id ORDER BY v.date DESC) AS n "
-                f"FROM {values} v WHERE v.date < %s AND ({match})) older WHERE n = 1",
+                f"FROM {all_values_sql()} v WHERE v.date < %s AND ({match})) older WHERE n = 1",
                 [day, *(value for pair in pairs for value in pair)],
             )
             written += max(cursor.rowcount, 0)
