@@ -116,7 +116,7 @@ def _metric_value_sql(criterion: HealthCriterion, metric: Metric, day: datetime.
     """SQL of (account_id, value) for one metric criterion, and whether an account without a row has the value 0
     (sum, count and average of a window without values are 0, as in lists)."""
     start, end = _window(day, criterion.window_days)
-    metric_id, values = metric.pk, metric.values_table or VALUES_TABLE
+    metric_id, values = metric.pk, metric.values_relation
     how = criterion.aggregation
     if how == TimeAggregation.LATEST:
         sql = (

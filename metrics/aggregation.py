@@ -151,7 +151,8 @@ def aggregate_metric(
     period_params: list = []
     for period in periods:
         period_params += [period.start, period.end, period.days]
-    values = Metric.objects.filter(pk=metric_id).values_list("values_table", flat=True).first() or VALUES_TABLE
+    metric = Metric.objects.filter(pk=metric_id).only("values_table").first()
+    values = metric.values_relation if metric else VALUES_TABLE
     if time_aggregation == TimeAggregation.LATEST:
         per_account = (
             "SELECT start, account_id, value FROM ("

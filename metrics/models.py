@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.core.validators import RegexValidator
 from django.db import models
 
@@ -85,6 +87,11 @@ class Metric(PipelineErrorMixin, TimeStampedModel):
     class Meta:
         ordering = ["name"]
 
+    @property
+    def values_relation(self) -> str:
+        """The table or view its daily values are read from."""
+        return self.values_table or VALUES_TABLE
+
     def daily_values(self) -> models.QuerySet:
         """The metric's stored daily values, wherever they are kept."""
         return value_model(self.values_table).objects.filter(metric_id=self.pk)
@@ -96,6 +103,7 @@ class Metric(PipelineErrorMixin, TimeStampedModel):
 VALUES_TABLE = "metrics_metricvalue"
 
 
+@functools.cache
 def value_model(table: str = "") -> type[models.Model]:
     """The model whose rows are the daily values kept in `table` (a Metric's `values_table`): MetricValue, or the
     model another app registered for its own table or view, with the same columns (metric, account, date, value)."""

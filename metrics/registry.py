@@ -87,19 +87,20 @@ def day_values_sql() -> tuple[str, int]:
     are kept, and how many times it takes the day as a parameter. Each table is filtered on the day by itself: a
     view over another app's rows answers only catalogued metrics, and a join on the catalogue would read it once
     per metric."""
-    tables = values_tables()
-    parts = [
-        f"SELECT metric_id, account_id, date, value FROM {VALUES_TABLE} "
-        "WHERE metric_id IN (SELECT id FROM metrics_metric) AND date = %s"
-    ]
-    parts += [f"SELECT metric_id, account_id, date, value FROM {table} WHERE date = %s" for table in tables[1:]]
+    # metric_id IN (...) lets each metric's (metric, date) index range of the values table be read instead of the
+    # whole history.
+    parts = [_rows(VALUES_TABLE, "metric_id IN (SELECT id FROM metrics_metric) AND date = %s")]
+    parts += [_rows(table, "date = %s") for table in _values_tables]
     return " UNION ALL ".join(parts), len(parts)
 
 
 def all_values_sql() -> str:
     """A relation of every metric's daily values (metric_id, account_id, date, value), wherever they are kept;
     filters on metric_id and date reach each table's own indexes."""
-    tables = values_tables()
-    if len(tables) == 1:
+    if not _values_tables:
         return VALUES_TABLE
-    return "(" + " UNION ALL ".join(f"SELECT metric_id, account_id, date, value FROM {t}" for t in tables) + ")"
+    return "(" + " UNION ALL ".join(_rows(table) for table in values_tables()) + ")"
+
+
+def _rows(table: str, where: str = "") -> str:
+    return f"SELECT metric_id, account_id, date, value FROM {table}{f' WHERE {where}' if where else ''}"

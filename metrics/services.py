@@ -280,7 +280,6 @@ def current_values_refresh(*, as_of: datetime.date) -> int:
     pipeline and its backfills do) keep the table equal to a full rebuild.
     """
     day = date_param(as_of)
-    # metric_id IN (...) lets each metric's (metric, date) index range be read instead of the whole history.
     day_values, uses = day_values_sql()
     with connection.cursor() as cursor:
         cursor.execute(
